@@ -1,0 +1,109 @@
+//! Boundary confirmation: does a candidate stand as a word of its clause?
+//!
+//! Contract: [`BoundaryChecker::confirm_boundaries`] segments (with jieba) only
+//! the clause around a candidate, at most [`CLAUSE_LIMIT`] chars on either
+//! side and never past a clause delimiter, and keeps the candidate when both
+//! its start and its end fall on token boundaries. Segmentation only confirms
+//! or drops: a term that jieba splits into several tokens (`内部`/`资料`) is
+//! still confirmed, because only its outer edges are checked. Each clause is
+//! segmented at most once per document.
+
+use jieba_rs::Jieba;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// How far (in chars) a clause reaches on either side of a candidate.
+pub const CLAUSE_LIMIT: usize = 24;
+
+/// The jieba segmenter with its bundled dictionary, loaded once per process
+/// (about 100 ms) and shared by every engine built after it, so a lexicon
+/// reload does not pay for it again.
+pub fn shared_jieba() -> Arc<Jieba> {
+    static JIEBA: OnceLock<Arc<Jieba>> = OnceLock::new();
+    JIEBA.get_or_init(|| Arc::new(Jieba::new())).clone()
+}
+
+fn is_clause_delimiter(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '。' | '，' | ',' | '；' | ';' | '！' | '!' | '？' | '?' | '、' | ':' | '“' | '”' | '"'
+            | '(' | ')' | '《' | '》' | ' ' | '…'
+    )
+}
+
+/// Per-document boundary checks with a cache of segmented clauses.
+pub struct BoundaryChecker<'a> {
+    jieba: &'a Jieba,
+    text: &'a str,
+    /// Clause start → token boundaries (byte offsets in the text).
+    cache: HashMap<(usize, usize), Vec<usize>>,
+}
+
+impl<'a> BoundaryChecker<'a> {
+    pub fn new(jieba: &'a Jieba, text: &'a str) -> Self {
+        BoundaryChecker {
+            jieba,
+            text,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Whether `start..end` of the text begins and ends on word boundaries.
+    pub fn confirm_boundaries(&mut self, start: usize, end: usize) -> bool {
+        let clause = self.clause_around(start, end);
+        let jieba = self.jieba;
+        let text = self.text;
+        let boundaries = self.cache.entry((clause.start, clause.end)).or_insert_with(|| {
+            let mut cuts = vec![clause.start];
+            for token in jieba.cut(&text[clause.clone()], true) {
+                cuts.push(clause.start + token.byte_end);
+            }
+            cuts
+        });
+        boundaries.binary_search(&start).is_ok() && boundaries.binary_search(&end).is_ok()
+    }
+
+    fn clause_around(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        let before = &self.text[..start];
+        let mut clause_start = start;
+        for (taken, (i, c)) in before.char_indices().rev().enumerate() {
+            if taken >= CLAUSE_LIMIT || is_clause_delimiter(c) {
+                break;
+            }
+            clause_start = i;
+        }
+        let mut clause_end = end;
+        for (taken, (i, c)) in self.text[end..].char_indices().enumerate() {
+            if taken >= CLAUSE_LIMIT || is_clause_delimiter(c) {
+                break;
+            }
+            clause_end = end + i + c.len_utf8();
+        }
+        clause_start..clause_end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirms_words_and_drops_parts_of_words() {
+        let jieba = shared_jieba();
+        for (text, term, want) in [
+            ("结婚的和尚未结婚的", "和尚", false),
+            ("都设置了开机密码", "机密", false),
+            ("此文件为机密，不得复印", "机密", true),
+            ("本单位的内部资料要妥善保管", "内部资料", true),
+        ] {
+            let start = text.find(term).unwrap();
+            let mut checker = BoundaryChecker::new(&jieba, text);
+            assert_eq!(
+                checker.confirm_boundaries(start, start + term.len()),
+                want,
+                "{term} in {text}: {:?}",
+                jieba.cut(text, true).iter().map(|t| t.word).collect::<Vec<_>>()
+            );
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Candidates: every place in the normalized text where an entry *might* hit.
+//!
+//! Contract: [`CandidateFinder::find`] is one pass of a multi-pattern
+//! automaton over the normalized text (all literal terms plus the prefilter
+//! literals of regex entries), then each regex whose prefilter fired, then one
+//! scan for digit runs if a detector entry exists. It reports every match,
+//! overlapping ones included; later stages drop what does not hold. Offsets
+//! are byte offsets of the normalized text.
+
+use crate::lexicon::{Detector, Entry, Matcher};
+use aho_corasick::{AhoCorasick, MatchKind};
+
+/// A possible hit of one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    /// Index of the entry in the lexicon.
+    pub entry: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What a pattern of the automaton stands for.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Term(usize),
+    /// Prefilter literal of the regex entry with this index.
+    Prefilter(usize),
+}
+
+/// Compiled candidate search for one lexicon.
+pub struct CandidateFinder {
+    automaton: AhoCorasick,
+    targets: Vec<Target>,
+    /// (entry index, regex) for every pattern entry.
+    patterns: Vec<(usize, regex::Regex)>,
+    /// Entry index per detector kind.
+    detectors: Vec<(Detector, usize)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the term automaton could not be built: {0}")]
+pub struct AutomatonError(#[from] aho_corasick::BuildError);
+
+impl CandidateFinder {
+    pub fn new(entries: &[Entry]) -> Result<Self, AutomatonError> {
+        let mut literals: Vec<&str> = Vec::new();
+        let mut targets = Vec::new();
+        let mut patterns = Vec::new();
+        let mut detectors = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            match &entry.matcher {
+                Matcher::Term(term) => {
+                    literals.push(term);
+                    targets.push(Target::Term(index));
+                }
+                Matcher::Pattern { regex, prefilter } => {
+                    let slot = patterns.len();
+                    patterns.push((index, regex.clone()));
+                    for literal in prefilter {
+                        literals.push(literal);
+                        targets.push(Target::Prefilter(slot));
+                    }
+                }
+                Matcher::Detector(d) => detectors.push((*d, index)),
+            }
+        }
+        // Overlapping search (MatchKind::Standard): the boundary stage may
+        // drop the longest candidate, and a shorter one must still be seen.
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&literals)?;
+        Ok(CandidateFinder {
+            automaton,
+            targets,
+            patterns,
+            detectors,
+        })
+    }
+
+    /// All candidates in `text`, sorted by (start, end, entry).
+    pub fn find(&self, text: &str) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        let mut fired = vec![false; self.patterns.len()];
+        for m in self.automaton.find_overlapping_iter(text) {
+            match self.targets[m.pattern().as_usize()] {
+                Target::Term(entry) => out.push(Candidate {
+                    entry,
+                    start: m.start(),
+                    end: m.end(),
+                }),
+                Target::Prefilter(slot) => fired[slot] = true,
+            }
+        }
+        for (slot, (entry, regex)) in self.patterns.iter().enumerate() {
+            if fired[slot] {
+                out.extend(
+                    regex
+                        .find_iter(text)
+                        .filter(|m| !m.is_empty() && !glued_to_digits(text, m.start(), m.end()))
+                        .map(|m| Candidate {
+                    entry: *entry,
+                            start: m.start(),
+                            end: m.end(),
+                        }),
+                );
+            }
+        }
+        if !self.detectors.is_empty() {
+            for run in digit_runs(text, 11) {
+                for &(detector, entry) in &self.detectors {
+                    let len = run.end - run.start;
+                    let plausible = match detector {
+                        Detector::ResidentId => len == 18,
+                        Detector::BankCard => (16..=19).contains(&len),
+                        Detector::Mobile => len == 11,
+                    };
+                    if plausible {
+                        out.push(Candidate {
+                            entry,
+                            start: run.start,
+                            end: run.end,
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|c| (c.start, c.end, c.entry));
+        out
+    }
+}
+
+/// A pattern match that starts or ends with a digit glued to another digit
+/// (or a `.` before it) is part of a longer number: `110.192.168.1.1` holds
+/// no private address. This replaces `\b`, which is slow on CJK text.
+fn glued_to_digits(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let starts_digit = b[start].is_ascii_digit();
+    let ends_digit = b[end - 1].is_ascii_digit();
+    (starts_digit && start > 0 && (b[start - 1].is_ascii_digit() || b[start - 1] == b'.'))
+        || (ends_digit && end < b.len() && b[end].is_ascii_digit())
+}
+
+/// Maximal runs of ASCII digits (an 18th-place `x` included) of at least
+/// `min_len`, not glued to ASCII letters or other digits (so the middle of a
+/// hex key or a longer number never reads as an ID). Only the number itself:
+/// a leading `+86` or `86` is not part of a mobile run here.
+pub fn digit_runs(text: &str, min_len: usize) -> Vec<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let mut end = i;
+        if end - start == 17 && i < b.len() && b[i] == b'x' {
+            end += 1;
+            i += 1;
+        }
+        let glued_before = start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'.');
+        let glued_after = end < b.len() && (b[end].is_ascii_alphanumeric());
+        if end - start >= min_len && !glued_before && !glued_after {
+            runs.push(start..end);
+        }
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_runs_are_maximal_and_not_glued() {
+        let text = "身份证11010519491231002x，电话13812345678，key a13812345678 和 0.13812345678 及 138123456789";
+        let runs: Vec<&str> = digit_runs(text, 11).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(runs, vec!["11010519491231002x", "13812345678", "138123456789"]);
+    }
+}

@@ -1,0 +1,319 @@
+//! Decide: turns candidates into hits with a severity and a reason, or drops
+//! them.
+//!
+//! Contract, in order, for each candidate of one document:
+//! 1. exemption: an exempt phrase of the entry that covers the hit drops it;
+//! 2. boundary: entries with `boundary = "word"` must start and end on jieba
+//!    word boundaries of their clause ([`crate::boundary`]);
+//! 3. validation: detector hits must be valid numbers (GB 11643 resident ID
+//!    but not a GB 32100 credit code; Luhn bank card with a UnionPay prefix or
+//!    a card word near; mobile);
+//! 4. placement: `applied` labels and `marking`s must stand applied
+//!    ([`crate::placement`]), and markings get their severity from where they
+//!    stand;
+//! 5. context: a `lower` word within the window lowers one step (below info
+//!    drops), a `raise` word raises one step; `required` context drops hits
+//!    without a raise word;
+//! 6. bulk: from `count` distinct hits of an entry on, each has at least the
+//!    bulk severity (one ID number is a review, a list is a block);
+//! 7. overlaps: a hit inside a longer hit of the same category is dropped.
+//!
+//! Every step that keeps a hit says so in the hit's `stages`.
+
+use crate::boundary::BoundaryChecker;
+use crate::candidates::Candidate;
+use crate::lexicon::{Boundary, Detector, Entry, Matcher, Placement as PlacementPolicy};
+use crate::placement::place;
+use crate::validate;
+use crate::verdict::{Category, Severity};
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+/// A candidate that survived, with what it weighs and why.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub entry: usize,
+    /// Byte range in the normalized text.
+    pub start: usize,
+    pub end: usize,
+    pub severity: Severity,
+    pub stages: Vec<String>,
+    pub context_word: Option<String>,
+}
+
+/// Words that make a 16–19 digit Luhn number a bank card without a UnionPay
+/// prefix.
+const CARD_WORDS: &[&str] = &["卡号", "银行卡", "账号", "帐号", "开户", "银行", "储蓄卡", "信用卡"];
+
+/// What the decide stage needs of the document.
+pub struct DocumentView<'a> {
+    /// The normalized text the candidates point into.
+    pub normalized: &'a str,
+    /// The extracted text (line structure for placement).
+    pub extracted: &'a str,
+    /// Maps a normalized byte range to an extracted byte range.
+    pub to_extracted: &'a dyn Fn(Range<usize>) -> Range<usize>,
+}
+
+/// Runs steps 1–7 of the module docs.
+pub fn decide(
+    entries: &[Entry],
+    companions: &[String],
+    doc: &DocumentView<'_>,
+    candidates: &[Candidate],
+    boundaries: &mut BoundaryChecker<'_>,
+) -> Vec<Hit> {
+    let text = doc.normalized;
+    let mut hits = Vec::new();
+    for cand in candidates {
+        let entry = &entries[cand.entry];
+        let matched = &text[cand.start..cand.end];
+        let mut stages = Vec::new();
+
+        if covering_exemption(entry, text, cand.start, cand.end).is_some() {
+            continue;
+        }
+        match entry.boundary {
+            Boundary::Word => {
+                if !boundaries.confirm_boundaries(cand.start, cand.end) {
+                    continue;
+                }
+                stages.push("boundary: jieba segmentation confirms a whole word".to_string());
+            }
+            Boundary::None => {}
+        }
+        if let Matcher::Detector(detector) = entry.matcher {
+            match validate_number(detector, matched, text, cand.start, cand.end) {
+                Some(note) => stages.push(note),
+                None => continue,
+            }
+        }
+        let mut severity = entry.severity;
+        match entry.placement {
+            PlacementPolicy::Any => {}
+            PlacementPolicy::Applied | PlacementPolicy::Marking => {
+                let span = (doc.to_extracted)(cand.start..cand.end);
+                let placed = place(doc.extracted, span, companions);
+                let decided = if entry.placement == PlacementPolicy::Applied {
+                    applied_label(&placed).map(|note| (entry.severity, note))
+                } else {
+                    applied_marking(&placed, matched, entry.severity)
+                };
+                match decided {
+                    Some((sev, note)) => {
+                        severity = sev;
+                        stages.push(note);
+                    }
+                    None => continue,
+                }
+            }
+        }
+        let mut context_word = None;
+        if !entry.context.raise.is_empty() || !entry.context.lower.is_empty() {
+            let window = window(text, cand.start, cand.end, entry.context.window);
+            let lower = entry.context.lower.iter().find(|w| window.contains(w.as_str()));
+            let raise = entry.context.raise.iter().find(|w| window.contains(w.as_str()));
+            if entry.context.required && raise.is_none() {
+                continue;
+            }
+            if let Some(word) = lower {
+                match severity.lowered() {
+                    Some(s) => {
+                        stages.push(format!("context: “{word}” nearby lowers it to {}", s.as_str()));
+                        severity = s;
+                        context_word = Some(word.clone());
+                    }
+                    None => continue,
+                }
+            }
+            if let Some(word) = raise {
+                severity = severity.raised();
+                stages.push(format!("context: “{word}” nearby raises it to {}", severity.as_str()));
+                context_word = Some(word.clone());
+            }
+        }
+        hits.push(Hit {
+            entry: cand.entry,
+            start: cand.start,
+            end: cand.end,
+            severity,
+            stages,
+            context_word,
+        });
+    }
+    apply_bulk(entries, text, &mut hits);
+    resolve_overlaps(entries, hits)
+}
+
+fn covering_exemption<'e>(entry: &'e Entry, text: &str, start: usize, end: usize) -> Option<&'e str> {
+    let matched = &text[start..end];
+    entry.exempt.iter().map(String::as_str).find(|phrase| {
+        phrase.match_indices(matched).any(|(offset, _)| {
+            start >= offset
+                && text
+                    .get(start - offset..)
+                    .is_some_and(|rest| rest.starts_with(phrase))
+        })
+    })
+}
+
+fn validate_number(detector: Detector, number: &str, text: &str, start: usize, end: usize) -> Option<String> {
+    match detector {
+        Detector::ResidentId => (validate::is_resident_id(number)
+            && !validate::is_social_credit_code(number))
+        .then(|| "validator: GB 11643 area code, birth date and check digit are valid".to_string()),
+        Detector::BankCard => {
+            if !validate::is_bank_card(number) || validate::is_resident_id(number) {
+                return None;
+            }
+            if validate::has_unionpay_prefix(number) {
+                return Some("validator: Luhn check passes, UnionPay prefix 62".to_string());
+            }
+            let near = window(text, start, end, 12);
+            CARD_WORDS
+                .iter()
+                .find(|w| near.contains(*w))
+                .map(|w| format!("validator: Luhn check passes, “{w}” nearby"))
+        }
+        Detector::Mobile => validate::is_mobile(number)
+            .then(|| "validator: an 11-digit mainland mobile number".to_string()),
+    }
+}
+
+fn applied_label(placed: &crate::placement::Placement) -> Option<String> {
+    if placed.quoted || !placed.applied() {
+        return None;
+    }
+    let how = if placed.standalone {
+        "alone on its line"
+    } else if placed.bracketed {
+        "in brackets of its own"
+    } else {
+        "at the start of the document"
+    };
+    Some(format!("placement: applied as a label, {how} (line {})", placed.line))
+}
+
+/// Severity of a classification marking by where it stands (see
+/// [`PlacementPolicy::Marking`]).
+fn applied_marking(
+    placed: &crate::placement::Placement,
+    matched: &str,
+    top: Severity,
+) -> Option<(Severity, String)> {
+    if placed.quoted {
+        return None;
+    }
+    let full = matched.contains('★') || matched.chars().any(|c| c.is_ascii_digit());
+    let line = placed.line;
+    if placed.standalone || placed.bracketed {
+        if placed.near_top {
+            Some((
+                top,
+                format!("placement: applied marking, alone on line {line} at the top of the document or attachment"),
+            ))
+        } else {
+            Some((
+                top.lowered().unwrap_or(Severity::Review).max(Severity::Review),
+                format!("placement: a marking alone on line {line}, not at the top: it may head a pasted document"),
+            ))
+        }
+    } else if full {
+        Some((
+            Severity::Review,
+            format!("placement: a full marking inside a sentence on line {line} without quotes: applied or named cannot be told apart"),
+        ))
+    } else {
+        None
+    }
+}
+
+/// The normalized text within `chars` chars on either side of a hit.
+pub fn window(text: &str, start: usize, end: usize, chars: usize) -> &str {
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .take(chars)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = text[end..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| end + i);
+    &text[from..to]
+}
+
+fn apply_bulk(entries: &[Entry], text: &str, hits: &mut [Hit]) {
+    let mut distinct: HashMap<usize, HashSet<&str>> = HashMap::new();
+    for hit in hits.iter() {
+        if !entries[hit.entry].bulk.is_empty() {
+            distinct
+                .entry(hit.entry)
+                .or_default()
+                .insert(&text[hit.start..hit.end]);
+        }
+    }
+    for hit in hits.iter_mut() {
+        let Some(seen) = distinct.get(&hit.entry) else {
+            continue;
+        };
+        let n = seen.len();
+        if let Some(bulk) = entries[hit.entry].bulk.iter().rev().find(|b| n >= b.count) {
+            if bulk.severity > hit.severity {
+                hit.severity = bulk.severity;
+                hit.stages.push(format!(
+                    "bulk: {n} distinct hits of this rule in the document (threshold {}) make it {}",
+                    bulk.count,
+                    bulk.severity.as_str()
+                ));
+            }
+        }
+    }
+}
+
+/// Drops a hit that lies inside another hit of the same category that is at
+/// least as severe (a shorter, milder reading of the same text adds nothing);
+/// exact duplicates keep the more severe.
+pub fn resolve_overlaps(entries: &[Entry], mut hits: Vec<Hit>) -> Vec<Hit> {
+    hits.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(a.end), std::cmp::Reverse(a.severity), a.entry).cmp(&(
+            b.start,
+            std::cmp::Reverse(b.end),
+            std::cmp::Reverse(b.severity),
+            b.entry,
+        ))
+    });
+    let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
+    // Per (category, severity), the furthest end of a kept hit so far. Every
+    // kept hit starts at or before the current one (sorted), so the current
+    // hit is covered exactly when a kept hit of its category and at least its
+    // severity reaches its end.
+    let mut reach: HashMap<(Category, Severity), usize> = HashMap::new();
+    for hit in hits {
+        let category = entries[hit.entry].category;
+        let covered = [Severity::Info, Severity::Review, Severity::Block]
+            .into_iter()
+            .filter(|s| *s >= hit.severity)
+            .any(|s| reach.get(&(category, s)).is_some_and(|&end| hit.end <= end));
+        if covered {
+            continue;
+        }
+        let r = reach.entry((category, hit.severity)).or_insert(0);
+        *r = (*r).max(hit.end);
+        kept.push(hit);
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_counts_chars_not_bytes() {
+        let text = "一二三四五机密六七八九十";
+        let start = text.find("机密").unwrap();
+        assert_eq!(window(text, start, start + 6, 2), "四五机密六七");
+        assert_eq!(window(text, start, start + 6, 50), text);
+    }
+}

@@ -1,0 +1,256 @@
+//! The engine: build once from a lexicon, then scan documents.
+//!
+//! Contract: [`EngineBuilder::build`] validates and compiles a [`Lexicon`]
+//! or returns an error; after that [`Engine::scan`] is pure: `&self`, no I/O,
+//! deterministic (the same input and lexicon always give the same verdict),
+//! and safe to call from many threads at once.
+//!
+//! The pipeline for one document:
+//! extract → normalize (with offset maps back) → candidates → boundary
+//! confirmation → decide → verdict.
+
+use crate::boundary::{shared_jieba, BoundaryChecker};
+use crate::candidates::{AutomatonError, CandidateFinder};
+use crate::decide::{decide, DocumentView};
+use crate::extract::{extract_html, extract_text};
+use crate::lexicon::{Lexicon, LexiconError, Matcher, Placement};
+use crate::normalize::normalize;
+use crate::offsets::OffsetConverter;
+use crate::verdict::{Explanation, Finding, Verdict};
+use jieba_rs::Jieba;
+use std::sync::{Arc, OnceLock};
+
+/// The engine's version, recorded with every verdict.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How a document's content is to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Text,
+    Html,
+}
+
+/// One item to review.
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
+    pub content: &'a str,
+    pub format: Format,
+}
+
+impl<'a> Document<'a> {
+    pub fn text(content: &'a str) -> Self {
+        Document {
+            content,
+            format: Format::Text,
+        }
+    }
+    pub fn html(content: &'a str) -> Self {
+        Document {
+            content,
+            format: Format::Html,
+        }
+    }
+}
+
+/// Options of one scan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScanOptions {
+    /// Also give UTF-16 offsets (for JavaScript clients).
+    pub utf16_offsets: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Lexicon(#[from] LexiconError),
+    #[error(transparent)]
+    Automaton(#[from] AutomatonError),
+}
+
+/// Builds an [`Engine`].
+#[derive(Default)]
+pub struct EngineBuilder {
+    jieba: Option<Arc<Jieba>>,
+}
+
+impl EngineBuilder {
+    pub fn new() -> Self {
+        EngineBuilder::default()
+    }
+
+    /// Uses this segmenter instead of the process-wide one (loaded lazily on
+    /// the first candidate that needs a word boundary).
+    pub fn segmenter(mut self, jieba: Arc<Jieba>) -> Self {
+        self.jieba = Some(jieba);
+        self
+    }
+
+    pub fn build(self, lexicon: &Lexicon) -> Result<Engine, BuildError> {
+        let finder = CandidateFinder::new(&lexicon.entries)?;
+        let companions = lexicon
+            .entries
+            .iter()
+            .filter(|e| matches!(e.placement, Placement::Applied | Placement::Marking))
+            .filter_map(|e| match &e.matcher {
+                Matcher::Term(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        let jieba = OnceLock::new();
+        if let Some(j) = self.jieba {
+            let _ = jieba.set(j);
+        }
+        Ok(Engine {
+            lexicon: lexicon.clone(),
+            finder,
+            companions,
+            jieba,
+        })
+    }
+}
+
+/// A compiled lexicon, ready to scan.
+pub struct Engine {
+    lexicon: Lexicon,
+    finder: CandidateFinder,
+    /// Normalized label terms that may share a line with an applied label.
+    companions: Vec<String>,
+    jieba: OnceLock<Arc<Jieba>>,
+}
+
+impl Engine {
+    /// The bundled lexicons, ready to go.
+    pub fn embedded() -> Result<Engine, BuildError> {
+        EngineBuilder::new().build(&Lexicon::embedded()?)
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    pub fn lexicon_version(&self) -> &str {
+        &self.lexicon.version
+    }
+
+    fn jieba(&self) -> &Jieba {
+        self.jieba.get_or_init(shared_jieba)
+    }
+
+    /// Scans one document with default options.
+    pub fn scan(&self, doc: &Document<'_>) -> Verdict {
+        self.scan_with(doc, &ScanOptions::default())
+    }
+
+    /// Scans one document.
+    pub fn scan_with(&self, doc: &Document<'_>, options: &ScanOptions) -> Verdict {
+        let extracted = match doc.format {
+            Format::Text => extract_text(doc.content),
+            Format::Html => extract_html(doc.content),
+        };
+        let normalized = normalize(&extracted.text);
+        let candidates = self.finder.find(&normalized.text);
+        let to_extracted = |r: std::ops::Range<usize>| normalized.map.source_range(r);
+        let view = DocumentView {
+            normalized: &normalized.text,
+            extracted: &extracted.text,
+            to_extracted: &to_extracted,
+        };
+        let hits = if candidates.is_empty() {
+            Vec::new()
+        } else {
+            let jieba = self.jieba();
+            let mut boundaries = BoundaryChecker::new(jieba, &normalized.text);
+            decide(
+                &self.lexicon.entries,
+                &self.companions,
+                &view,
+                &candidates,
+                &mut boundaries,
+            )
+        };
+
+        // Map every hit back to the original input.
+        let spans: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> = hits
+            .iter()
+            .map(|h| {
+                let ex = normalized.map.source_range(h.start..h.end);
+                (ex.clone(), extracted.source_range(ex))
+            })
+            .collect();
+        let offsets: Vec<usize> = spans
+            .iter()
+            .flat_map(|(_, orig)| [orig.start, orig.end])
+            .collect();
+        let converted = OffsetConverter::new(doc.content).convert(&offsets);
+        let mut findings: Vec<Finding> = hits
+            .into_iter()
+            .zip(spans)
+            .enumerate()
+            .map(|(i, (hit, (ex, orig)))| {
+                let entry = &self.lexicon.entries[hit.entry];
+                let (start, start16) = converted[2 * i];
+                let (end, end16) = converted[2 * i + 1];
+                Finding {
+                    rule: entry.id.clone(),
+                    category: entry.category,
+                    severity: hit.severity,
+                    text: doc.content[orig.clone()].to_string(),
+                    normalized: normalized.text[hit.start..hit.end].to_string(),
+                    start,
+                    end,
+                    start_utf16: options.utf16_offsets.then_some(start16),
+                    end_utf16: options.utf16_offsets.then_some(end16),
+                    line: doc.content[..orig.start].matches('\n').count() + 1,
+                    excerpt: excerpt(&extracted.text, ex),
+                    explanation: Explanation {
+                        reason: entry.reason.clone(),
+                        stages: hit.stages,
+                        context_word: hit.context_word,
+                        legal_basis: entry.category.legal_basis().to_string(),
+                    },
+                    byte_start: orig.start,
+                    byte_end: orig.end,
+                }
+            })
+            .collect();
+        findings.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
+        Verdict {
+            decision: Verdict::decide(&findings),
+            findings,
+            incomplete: None,
+            lexicon_version: self.lexicon.version.clone(),
+            engine_version: ENGINE_VERSION.to_string(),
+        }
+    }
+}
+
+/// Up to 20 chars of published text on either side of the hit, on one line.
+fn excerpt(extracted: &str, hit: std::ops::Range<usize>) -> String {
+    const SIDE: usize = 20;
+    let from = extracted[..hit.start]
+        .char_indices()
+        .rev()
+        .take(SIDE)
+        .last()
+        .map_or(hit.start, |(i, _)| i);
+    let to = extracted[hit.end..]
+        .char_indices()
+        .nth(SIDE)
+        .map_or(extracted.len(), |(i, _)| hit.end + i);
+    let mut out = String::new();
+    let mut last_space = false;
+    for c in extracted[from..to].chars() {
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    out.trim().to_string()
+}

@@ -1,0 +1,387 @@
+//! The `baomi` command: thin glue around the engine.
+//!
+//! Exit codes of `scan`: 0 when every input passes, 1 when any input is at
+//! or above `--fail-on` (default `review`), 2 on a usage error or when any
+//! input could not be read (each such input is reported with its file name
+//! and the decision `review`; the run goes on with the others).
+
+use anyhow::{bail, Context, Result};
+use baomi::engine::{Engine, EngineBuilder};
+use baomi::extract::looks_like_html;
+use baomi::lexicon::{embedded_sources, load_dir, Lexicon, LexiconSource};
+use baomi::output::{self, ScanOk, ScanRecord};
+use baomi::{Decision, Document, Format, ScanOptions};
+use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "baomi", version, about = "保密审查: pre-publication secrecy review for portal content")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files, folders (recursively: .txt .md .html .htm) or stdin (`-`).
+    Scan(ScanArgs),
+    /// Check or export lexicons.
+    #[command(subcommand)]
+    Lexicon(LexiconCommand),
+    /// Deterministic synthetic inputs for benchmarks.
+    #[command(subcommand, hide = true)]
+    Synth(SynthCommand),
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files or folders; `-` (or nothing) reads stdin.
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+    /// Fail (exit 1) from this decision on.
+    #[arg(long, value_enum, default_value_t = FailOn::Review)]
+    fail_on: FailOn,
+    /// A directory of lexicon files on top of the bundled ones (a file with
+    /// the name of a bundled one replaces it).
+    #[arg(long, env = "BAOMI_LEXICONS")]
+    lexicons: Option<PathBuf>,
+    /// How to read inputs: by extension (stdin: sniffed), or forced.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    input_format: InputFormat,
+    /// Add UTF-16 offsets to findings (for JavaScript clients).
+    #[arg(long)]
+    utf16: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+    Jsonl,
+    Csv,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Review,
+    Block,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum InputFormat {
+    Auto,
+    Text,
+    Html,
+}
+
+#[derive(Subcommand)]
+enum LexiconCommand {
+    /// Build the engine and run every entry's examples. Without DIR: the
+    /// bundled lexicons; with DIR: DIR on top of them.
+    Check { dir: Option<PathBuf> },
+    /// Print lexicon contents.
+    Export {
+        /// The plain term list, one normalized term per line.
+        #[arg(long)]
+        terms: bool,
+        #[arg(long, env = "BAOMI_LEXICONS")]
+        lexicons: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SynthCommand {
+    /// Write a lexicon of COUNT invented terms to DIR/synthetic.toml.
+    Lexicon {
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Print about BYTES bytes of synthetic articles mentioning some of the
+    /// synthetic terms.
+    Corpus {
+        #[arg(long, default_value_t = 8_000_000)]
+        bytes: usize,
+        #[arg(long, default_value_t = 10_000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("baomi: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Lexicon(LexiconCommand::Check { dir }) => lexicon_check(dir.as_deref()),
+        Command::Lexicon(LexiconCommand::Export { terms, lexicons }) => {
+            if !terms {
+                bail!("nothing to export: use --terms");
+            }
+            let lexicon = load_lexicon(lexicons.as_deref())?;
+            let mut out = std::io::stdout().lock();
+            for term in lexicon.terms() {
+                writeln!(out, "{term}")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Synth(SynthCommand::Lexicon { count, seed, dir }) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let source = baomi::synthetic::lexicon_source(count, seed);
+            let path = dir.join("synthetic.toml");
+            std::fs::write(&path, source.text).with_context(|| format!("writing {}", path.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Synth(SynthCommand::Corpus { bytes, count, seed }) => {
+            let terms = baomi::synthetic::terms(count, seed);
+            let corpus = baomi::synthetic::corpus(bytes, &terms, 25, seed);
+            std::io::stdout().lock().write_all(corpus.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The bundled lexicons with `dir` on top: a file of `dir` whose name is a
+/// bundled file's name replaces it; other files add to them.
+fn lexicon_sources(dir: Option<&Path>) -> Result<Vec<LexiconSource>> {
+    let mut sources = embedded_sources();
+    if let Some(dir) = dir {
+        let user = load_dir(dir).with_context(|| format!("reading lexicon directory {}", dir.display()))?;
+        if user.is_empty() {
+            bail!("lexicon directory {} holds no .toml file", dir.display());
+        }
+        for source in user {
+            let file_name = Path::new(&source.name)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            match sources.iter().position(|s| s.name == file_name) {
+                Some(i) => sources[i] = source,
+                None => sources.push(source),
+            }
+        }
+    }
+    Ok(sources)
+}
+
+fn load_lexicon(dir: Option<&Path>) -> Result<Lexicon> {
+    Ok(Lexicon::from_sources(&lexicon_sources(dir)?)?)
+}
+
+fn build_engine(dir: Option<&Path>) -> Result<Engine> {
+    let lexicon = load_lexicon(dir)?;
+    Ok(EngineBuilder::new().build(&lexicon)?)
+}
+
+fn lexicon_check(dir: Option<&Path>) -> Result<ExitCode> {
+    let engine = build_engine(dir)?;
+    let report = baomi::check::check_examples(&engine);
+    for failure in &report.failures {
+        eprintln!("{failure}");
+    }
+    println!(
+        "lexicon {}: {} entries, {} examples, {} failed",
+        engine.lexicon_version(),
+        report.entries,
+        report.examples,
+        report.failures.len()
+    );
+    Ok(if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// An input to scan.
+struct Input {
+    /// As shown in output.
+    name: String,
+    path: Option<PathBuf>,
+}
+
+const SCANNED_EXTENSIONS: &[&str] = &["txt", "md", "html", "htm"];
+
+fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanRecord>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    if paths.is_empty() {
+        inputs.push(Input {
+            name: "-".into(),
+            path: None,
+        });
+    }
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input {
+                name: "-".into(),
+                path: None,
+            });
+        } else if path.is_dir() {
+            let mut found = Vec::new();
+            if let Err(e) = walk(path, &mut found) {
+                errors.push(ScanRecord {
+                    path: path.display().to_string(),
+                    outcome: Err(format!("cannot read folder: {e}")),
+                });
+            }
+            found.sort();
+            inputs.extend(found.into_iter().map(|p| Input {
+                name: p.display().to_string(),
+                path: Some(p),
+            }));
+        } else {
+            inputs.push(Input {
+                name: path.display().to_string(),
+                path: Some(path.clone()),
+            });
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let path = entry.path();
+        if kind.is_dir() {
+            // Symlinked folders are not followed: no loops.
+            walk(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| SCANNED_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read_input(input: &Input) -> Result<String, String> {
+    let bytes = match &input.path {
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            buf
+        }
+        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}"))?,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not valid UTF-8 (first bad byte at offset {}); convert it to UTF-8 (GBK files: iconv -f GB18030 -t UTF-8)",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn scan(args: ScanArgs) -> Result<ExitCode> {
+    let engine = build_engine(args.lexicons.as_deref())?;
+    let (inputs, mut errors) = collect_inputs(&args.paths);
+    let options = ScanOptions {
+        utf16_offsets: args.utf16,
+    };
+    let progress = (inputs.len() > 1 && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(inputs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut records: Vec<ScanRecord> = inputs
+        .par_iter()
+        .map(|input| {
+            let outcome = read_input(input).map(|content| {
+                let format = match args.input_format {
+                    InputFormat::Text => Format::Text,
+                    InputFormat::Html => Format::Html,
+                    InputFormat::Auto => match &input.path {
+                        Some(p) if has_html_extension(p) => Format::Html,
+                        Some(_) => Format::Text,
+                        None if looks_like_html(&content) => Format::Html,
+                        None => Format::Text,
+                    },
+                };
+                let verdict = engine.scan_with(&Document { content: &content, format }, &options);
+                ScanOk { verdict, content }
+            });
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            ScanRecord {
+                path: input.name.clone(),
+                outcome,
+            }
+        })
+        .collect();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    records.append(&mut errors);
+    let failed_reading = records.iter().any(|r| r.outcome.is_err());
+    for r in &records {
+        if let Err(e) = &r.outcome {
+            eprintln!("baomi: {}: {e}", r.path);
+        }
+    }
+    let rendered = match args.format {
+        OutputFormat::Human => output::render_human(&records),
+        OutputFormat::Json => output::render_json(&records),
+        OutputFormat::Jsonl => output::render_jsonl(&records),
+        OutputFormat::Csv => output::render_csv(&records),
+        OutputFormat::Sarif => {
+            let rules: Vec<(String, String)> = engine
+                .lexicon()
+                .entries
+                .iter()
+                .map(|e| (e.id.clone(), e.reason.clone()))
+                .collect();
+            output::render_sarif(&records, &rules)
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(rendered.as_bytes()).and_then(|_| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e).context("writing output");
+        }
+    }
+    let threshold = match args.fail_on {
+        FailOn::Review => Decision::Review,
+        FailOn::Block => Decision::Block,
+    };
+    Ok(if failed_reading {
+        ExitCode::from(2)
+    } else if records.iter().any(|r| r.decision() >= threshold) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn has_html_extension(p: &Path) -> bool {
+    p.extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"))
+}

@@ -1,0 +1,150 @@
+//! Placement: is a label or marking *applied* to the text, or only *named*
+//! in a sentence about it?
+//!
+//! Contract: [`place`] looks at the line of the extracted text (block tags
+//! already turned into line breaks) that holds the hit, and says whether the
+//! hit is quoted, alone on its line (other labels, 份号, 紧急程度, digits and
+//! punctuation allowed beside it), in brackets of its own, at the very start
+//! of the document, and whether its line is near the top of the document or
+//! of an attachment (`附件` line). It never looks at more than the hit's
+//! line and the lines above it.
+
+use crate::normalize::{is_han, normalize_term};
+use std::ops::Range;
+
+/// How many non-empty lines may stand above a marking that still counts as
+/// "at the top" (份号, 紧急程度, a unit name).
+pub const TOP_LINES: usize = 3;
+
+/// Words that may share a line with an applied label or marking.
+const LINE_COMPANIONS: &[&str] = &[
+    "密级", "份号", "保密期限", "特急", "加急", "平急", "特提", "急件", "紧急程度", "仅限", "仅供", "只限",
+];
+
+/// Where a hit stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// Inside quotes on its line: the text names it.
+    pub quoted: bool,
+    /// Alone on its line, apart from companions.
+    pub standalone: bool,
+    /// In brackets that hold nothing else: `（讨论稿）`, `【内部资料】`.
+    pub bracketed: bool,
+    /// The first thing in the document, set apart from what follows.
+    pub at_document_start: bool,
+    /// At most [`TOP_LINES`] non-empty lines above it since the start of the
+    /// document or the last `附件` line.
+    pub near_top: bool,
+    /// 1-based line number in the extracted text.
+    pub line: usize,
+}
+
+impl Placement {
+    pub fn applied(&self) -> bool {
+        !self.quoted && (self.standalone || self.bracketed || self.at_document_start)
+    }
+}
+
+/// Places the hit at `hit` (a byte range of `extracted`). `companions` are
+/// the normalized texts of other labels that may share its line.
+pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Placement {
+    let line_start = extracted[..hit.start].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = extracted[hit.end..]
+        .find('\n')
+        .map_or(extracted.len(), |p| hit.end + p);
+    let before = normalize_term(&extracted[line_start..hit.start]);
+    let after = normalize_term(&extracted[hit.end..line_end]);
+
+    let open_quotes = before.matches('“').count() as isize - before.matches('”').count() as isize;
+    let quoted = (open_quotes > 0 && after.contains('”'))
+        || (before.matches('"').count() % 2 == 1 && after.contains('"'));
+    // `（讨论稿）`, `【内部资料】`, `（仅限内部使用）`: brackets holding the hit
+    // and nothing but companions.
+    let bracketed = before
+        .rfind('(')
+        .is_some_and(|p| only_companions(&before[p + 1..], companions))
+        && after
+            .find(')')
+            .is_some_and(|p| only_companions(&after[..p], companions));
+    let standalone = only_companions(&before, companions) && only_companions(&after, companions);
+    let above = &extracted[..line_start];
+    // A label that opens the document counts only when something separates
+    // it from what follows: `内部资料 关于……`, not `内部资料的传递……`.
+    let separated = extracted[hit.end..]
+        .chars()
+        .next()
+        .is_none_or(|c| !(is_han(c) || c.is_alphanumeric()));
+    let at_document_start = before.is_empty() && above.trim().is_empty() && separated;
+
+    let mut lines_above = 0;
+    for line in above.lines() {
+        let line = normalize_term(line);
+        if line.starts_with("附件") {
+            lines_above = 0;
+        } else if !line.is_empty() {
+            lines_above += 1;
+        }
+    }
+    Placement {
+        quoted,
+        standalone,
+        bracketed,
+        at_document_start,
+        near_top: lines_above <= TOP_LINES,
+        line: above.matches('\n').count() + 1,
+    }
+}
+
+/// Whether `text` (normalized) holds nothing but companions, digits,
+/// punctuation and stars: no ideograph or letter of its own.
+fn only_companions(text: &str, companions: &[String]) -> bool {
+    if text.is_empty() {
+        return true;
+    }
+    let mut rest = text.to_string();
+    for word in LINE_COMPANIONS
+        .iter()
+        .copied()
+        .chain(companions.iter().map(String::as_str))
+    {
+        if rest.contains(word) {
+            rest = rest.replace(word, " ");
+        }
+    }
+    !rest.chars().any(|c| is_han(c) || c.is_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, term: &str) -> Placement {
+        let start = text.find(term).unwrap();
+        place(text, start..start + term.len(), &["注意保存".to_string()])
+    }
+
+    #[test]
+    fn tells_applied_from_named() {
+        for (text, term, applied) in [
+            ("机密★1年\n关于某事的通知", "机密★1年", true),
+            ("000123\n机密★1年  特急\n关于某事的通知", "机密★1年", true),
+            ("标注为“秘密★1年”的文件应当妥善保管", "秘密★1年", false),
+            ("内部资料 注意保存\n正文", "内部资料", true),
+            ("关于某某办法的通知（讨论稿）", "讨论稿", true),
+            ("会议形成了讨论稿，下一步修改", "讨论稿", false),
+            ("内部资料的传递严格按照规定办理", "内部资料", false),
+            ("内部资料 关于某事的情况", "内部资料", true),
+            ("各单位：\n内部资料的传递严格按照规定办理", "内部资料", false),
+        ] {
+            assert_eq!(at(text, term).applied(), applied, "{term} in {text:?}");
+        }
+    }
+
+    #[test]
+    fn near_top_counts_lines_since_an_attachment() {
+        let body = "标题\n正文一\n正文二\n正文三\n正文四\n";
+        assert!(!at(&format!("{body}机密★1年"), "机密★1年").near_top);
+        assert!(at(&format!("{body}附件1\n机密★1年"), "机密★1年").near_top);
+        assert!(at("机密★1年", "机密★1年").near_top);
+    }
+}
