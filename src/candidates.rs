@@ -1,14 +1,15 @@
 //! Candidates: every place in the normalized text where an entry *might* hit.
 //!
-//! Contract: [`CandidateFinder::find`] is one pass of a multi-pattern
-//! automaton over the normalized text (all literal terms plus the prefilter
+//! Contract: [`CandidateFinder::find`] is one pass of a char-wise
+//! multi-pattern automaton (daachorse) over the normalized text (all literal terms plus the prefilter
 //! literals of regex entries), then each regex whose prefilter fired, then one
 //! scan for digit runs if a detector entry exists. It reports every match,
 //! overlapping ones included; later stages drop what does not hold. Offsets
 //! are byte offsets of the normalized text.
 
 use crate::lexicon::{Detector, Entry, Matcher};
-use aho_corasick::{AhoCorasick, MatchKind};
+use daachorse::CharwiseDoubleArrayAhoCorasick;
+use std::collections::HashMap;
 
 /// A possible hit of one entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +30,10 @@ enum Target {
 
 /// Compiled candidate search for one lexicon.
 pub struct CandidateFinder {
-    automaton: AhoCorasick,
-    targets: Vec<Target>,
+    /// Value of each pattern: an index into `targets` (a literal may be both
+    /// a term and a prefilter, or the prefilter of several patterns).
+    automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
+    targets: Vec<Vec<Target>>,
     /// (entry index, regex) for every pattern entry.
     patterns: Vec<(usize, regex::Regex)>,
     /// Entry index per detector kind.
@@ -39,36 +42,51 @@ pub struct CandidateFinder {
 
 #[derive(Debug, thiserror::Error)]
 #[error("the term automaton could not be built: {0}")]
-pub struct AutomatonError(#[from] aho_corasick::BuildError);
+pub struct AutomatonError(String);
 
 impl CandidateFinder {
-    pub fn new(entries: &[Entry]) -> Result<Self, AutomatonError> {
-        let mut literals: Vec<&str> = Vec::new();
-        let mut targets = Vec::new();
+    pub fn new<'a>(entries: &'a [Entry]) -> Result<Self, AutomatonError> {
+        // Literal text → slot in `targets`; the automaton needs each pattern
+        // once, a literal may serve several entries.
+        let mut slots: HashMap<&str, u32> = HashMap::new();
+        let mut literals: Vec<(&str, u32)> = Vec::new();
+        let mut targets: Vec<Vec<Target>> = Vec::new();
+        let mut add = |literal: &'a str, target: Target| {
+            let slot = *slots.entry(literal).or_insert_with(|| {
+                targets.push(Vec::new());
+                let slot = (targets.len() - 1) as u32;
+                literals.push((literal, slot));
+                slot
+            });
+            targets[slot as usize].push(target);
+        };
         let mut patterns = Vec::new();
         let mut detectors = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
             match &entry.matcher {
-                Matcher::Term(term) => {
-                    literals.push(term);
-                    targets.push(Target::Term(index));
-                }
+                Matcher::Term(term) => add(term, Target::Term(index)),
                 Matcher::Pattern { regex, prefilter } => {
                     let slot = patterns.len();
                     patterns.push((index, regex.clone()));
                     for literal in prefilter {
-                        literals.push(literal);
-                        targets.push(Target::Prefilter(slot));
+                        add(literal, Target::Prefilter(slot));
                     }
                 }
                 Matcher::Detector(d) => detectors.push((*d, index)),
             }
         }
-        // Overlapping search (MatchKind::Standard): the boundary stage may
-        // drop the longest candidate, and a shorter one must still be seen.
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&literals)?;
+        // Overlapping search (daachorse's default, standard semantics): the
+        // boundary stage may drop the longest candidate, and a shorter one
+        // must still be seen. Char-wise because lexicon terms are CJK: one
+        // transition per char instead of three per UTF-8 byte.
+        let automaton = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                CharwiseDoubleArrayAhoCorasick::with_values(literals)
+                    .map_err(|e| AutomatonError(e.to_string()))?,
+            )
+        };
         Ok(CandidateFinder {
             automaton,
             targets,
@@ -81,14 +99,18 @@ impl CandidateFinder {
     pub fn find(&self, text: &str) -> Vec<Candidate> {
         let mut out = Vec::new();
         let mut fired = vec![false; self.patterns.len()];
-        for m in self.automaton.find_overlapping_iter(text) {
-            match self.targets[m.pattern().as_usize()] {
-                Target::Term(entry) => out.push(Candidate {
-                    entry,
-                    start: m.start(),
-                    end: m.end(),
-                }),
-                Target::Prefilter(slot) => fired[slot] = true,
+        if let Some(automaton) = &self.automaton {
+            for m in automaton.find_overlapping_iter(text) {
+                for target in &self.targets[m.value() as usize] {
+                    match *target {
+                        Target::Term(entry) => out.push(Candidate {
+                            entry,
+                            start: m.start(),
+                            end: m.end(),
+                        }),
+                        Target::Prefilter(slot) => fired[slot] = true,
+                    }
+                }
             }
         }
         for (slot, (entry, regex)) in self.patterns.iter().enumerate() {
@@ -98,7 +120,7 @@ impl CandidateFinder {
                         .find_iter(text)
                         .filter(|m| !m.is_empty() && !glued_to_digits(text, m.start(), m.end()))
                         .map(|m| Candidate {
-                    entry: *entry,
+                            entry: *entry,
                             start: m.start(),
                             end: m.end(),
                         }),

@@ -23,6 +23,7 @@
 use crate::boundary::BoundaryChecker;
 use crate::candidates::Candidate;
 use crate::lexicon::{Boundary, Detector, Entry, Matcher, Placement as PlacementPolicy};
+use crate::offsets::LineIndex;
 use crate::placement::place;
 use crate::validate;
 use crate::verdict::{Category, Severity};
@@ -65,6 +66,7 @@ pub fn decide(
 ) -> Vec<Hit> {
     let text = doc.normalized;
     let mut hits = Vec::new();
+    let mut lines: Option<LineIndex> = None;
     for cand in candidates {
         let entry = &entries[cand.entry];
         let matched = &text[cand.start..cand.end];
@@ -93,7 +95,8 @@ pub fn decide(
             PlacementPolicy::Any => {}
             PlacementPolicy::Applied | PlacementPolicy::Marking => {
                 let span = (doc.to_extracted)(cand.start..cand.end);
-                let placed = place(doc.extracted, span, companions);
+                let lines = lines.get_or_insert_with(|| LineIndex::new(doc.extracted));
+                let placed = place(doc.extracted, lines, span, companions);
                 let decided = if entry.placement == PlacementPolicy::Applied {
                     applied_label(&placed).map(|note| (entry.severity, note))
                 } else {

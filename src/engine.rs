@@ -15,7 +15,7 @@ use crate::decide::{decide, DocumentView};
 use crate::extract::{extract_html, extract_text};
 use crate::lexicon::{Lexicon, LexiconError, Matcher, Placement};
 use crate::normalize::normalize;
-use crate::offsets::OffsetConverter;
+use crate::offsets::{LineIndex, OffsetConverter};
 use crate::verdict::{Explanation, Finding, Verdict};
 use jieba_rs::Jieba;
 use std::sync::{Arc, OnceLock};
@@ -184,6 +184,7 @@ impl Engine {
             .flat_map(|(_, orig)| [orig.start, orig.end])
             .collect();
         let converted = OffsetConverter::new(doc.content).convert(&offsets);
+        let lines = (!spans.is_empty()).then(|| LineIndex::new(doc.content));
         let mut findings: Vec<Finding> = hits
             .into_iter()
             .zip(spans)
@@ -202,7 +203,7 @@ impl Engine {
                     end,
                     start_utf16: options.utf16_offsets.then_some(start16),
                     end_utf16: options.utf16_offsets.then_some(end16),
-                    line: doc.content[..orig.start].matches('\n').count() + 1,
+                    line: lines.as_ref().map_or(1, |l| l.line_of(orig.start)),
                     excerpt: excerpt(&extracted.text, ex),
                     explanation: Explanation {
                         reason: entry.reason.clone(),

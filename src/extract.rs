@@ -58,7 +58,7 @@ pub fn extract_html(input: &str) -> Extracted {
         input,
         bytes: input.as_bytes(),
         out: String::with_capacity(input.len() / 2),
-        map: OffsetMap::with_capacity(input.len() / 3),
+        map: OffsetMap::with_capacity(64),
     };
     ex.run();
     Extracted {
@@ -150,9 +150,14 @@ impl HtmlExtractor<'_> {
                     i += 1;
                 }
                 _ => {
-                    let c = self.input[i..].chars().next().expect("char boundary");
-                    let end = i + c.len_utf8();
-                    self.emit(c, i..end);
+                    // Plain text up to the next markup or whitespace: copied
+                    // verbatim in one go.
+                    let end = self.bytes[i..]
+                        .iter()
+                        .position(|b| matches!(b, b'<' | b'&' | b'\n' | b'\r' | b'\t'))
+                        .map_or(self.bytes.len(), |p| i + p);
+                    self.map.push_verbatim(self.out.len(), i..end);
+                    self.out.push_str(&self.input[i..end]);
                     i = end;
                 }
             }
@@ -284,9 +289,11 @@ impl HtmlExtractor<'_> {
     }
 
     fn emit_raw(&mut self, start: usize, end: usize) {
-        for (k, c) in self.input[start..end].char_indices() {
-            self.emit(c, start + k..start + k + c.len_utf8());
+        if start == end {
+            return;
         }
+        self.map.push_verbatim(self.out.len(), start..end);
+        self.out.push_str(&self.input[start..end]);
     }
 
     fn emit_decoded(&mut self, start: usize, end: usize) {

@@ -12,6 +12,7 @@
 //! user's directory is read on top of them (see [`load_dir`]).
 
 use crate::normalize::normalize_term;
+use crate::offsets::LineIndex;
 use crate::verdict::{Category, Severity};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -285,8 +286,9 @@ impl Lexicon {
                 entry: None,
                 message: e.message().trim().to_string(),
             })?;
+            let lines = LineIndex::new(&source.text);
             for spanned in raw.entry {
-                let line = line_of(&source.text, spanned.span().start);
+                let line = lines.line_of(spanned.span().start);
                 entries.push(compile_entry(spanned.into_inner(), &source.name, line)?);
             }
         }

@@ -188,6 +188,59 @@ fn fold_ascii(c: char) -> Fold {
     }
 }
 
+/// The class of a char that normalization keeps exactly as it is, with no
+/// effect on its neighbours; `None` for everything else (the slow path).
+#[inline]
+fn plain_class(c: char) -> Option<Class> {
+    match c {
+        'a'..='z' => Some(Class::Other),
+        '0'..='9' => Some(Class::Digit),
+        '!'..='~' if !matches!(c, '*' | '-' | '_' | '[' | ']' | 'A'..='Z') => Some(Class::Other),
+        '\u{3001}' | '\u{3002}' | '\u{300A}' | '\u{300B}' | '\u{2026}' | '\u{201C}' | '\u{201D}' => {
+            Some(Class::Other)
+        }
+        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' if fold_table().get(c).is_none() => {
+            Some(Class::Han)
+        }
+        _ => None,
+    }
+}
+
+/// The end of the run of plain chars starting at `start` (`start` itself if
+/// there is none). The run stops after a `密`, because a numeral period may
+/// follow it (`秘密一年`), which the slow path reads. This loop is where
+/// normalization spends its time on real text, so it decodes the common
+/// 1- and 3-byte UTF-8 forms by hand.
+#[inline]
+fn plain_run_end(input: &str, start: usize) -> usize {
+    let bytes = input.as_bytes();
+    let mut j = start;
+    while j < bytes.len() {
+        let b = bytes[j];
+        let (c, width) = if b < 0x80 {
+            (b as char, 1)
+        } else if (0xE0..0xF0).contains(&b) && j + 2 < bytes.len() {
+            let code = (u32::from(b & 0x0F) << 12)
+                | (u32::from(bytes[j + 1] & 0x3F) << 6)
+                | u32::from(bytes[j + 2] & 0x3F);
+            match char::from_u32(code) {
+                Some(c) => (c, 3),
+                None => break,
+            }
+        } else {
+            break;
+        };
+        if plain_class(c).is_none() {
+            break;
+        }
+        j += width;
+        if c == '密' {
+            break;
+        }
+    }
+    j
+}
+
 fn numeral_value(c: char) -> Option<u32> {
     Some(match c {
         '〇' | '零' => 0,
@@ -229,7 +282,7 @@ impl<'a> Normalizer<'a> {
         Normalizer {
             input,
             out: String::with_capacity(input.len()),
-            map: OffsetMap::with_capacity(input.len() / 2),
+            map: OffsetMap::with_capacity(64),
             last_class: None,
             last_char: '\0',
             pending: None,
@@ -238,16 +291,37 @@ impl<'a> Normalizer<'a> {
 
     fn run(mut self) -> Normalized {
         let input = self.input;
+        let bytes = input.as_bytes();
         let mut i = 0;
-        while i < input.len() {
-            let c = input[i..].chars().next().expect("i is on a char boundary");
-            let end = i + c.len_utf8();
+        while i < bytes.len() {
+            // After ★ or 密 the slow path must look for a numeral period.
+            if self.pending.is_none() && self.last_char != '★' && self.last_char != '密' {
+                let run_end = plain_run_end(input, i);
+                if run_end > i {
+                    self.map.push_verbatim(self.out.len(), i..run_end);
+                    self.out.push_str(&input[i..run_end]);
+                    let last = input[..run_end].chars().next_back().expect("non-empty run");
+                    self.last_class = Some(plain_class(last).expect("run chars are plain"));
+                    self.last_char = last;
+                    i = run_end;
+                    continue;
+                }
+            }
+            let b = bytes[i];
+            let (c, end) = if b < 0x80 {
+                (b as char, i + 1)
+            } else {
+                let c = input[i..].chars().next().expect("i is on a char boundary");
+                (c, i + c.len_utf8())
+            };
             match fold(c) {
                 Fold::Drop => {}
                 Fold::Noise(as_char) => self.push_noise(i, end, as_char, false),
                 Fold::SoftStar => self.push_noise(i, end, '★', true),
                 Fold::Keep(ch, class) => {
-                    self.flush_pending(Some(class));
+                    if self.pending.is_some() {
+                        self.flush_pending(Some(class));
+                    }
                     if (self.last_char == '★' || self.last_char == '密')
                         && numeral_value(ch).is_some()
                     {
@@ -256,7 +330,14 @@ impl<'a> Normalizer<'a> {
                             continue;
                         }
                     }
-                    self.emit(ch, class, i, end);
+                    if ch == c {
+                        self.map.push_verbatim(self.out.len(), i..end);
+                        self.out.push_str(&input[i..end]);
+                        self.last_class = Some(class);
+                        self.last_char = ch;
+                    } else {
+                        self.emit(ch, class, i, end);
+                    }
                 }
             }
             i = end;

@@ -1,101 +1,152 @@
 //! Offset maps: how a derived text (extracted or normalized) points back at
 //! the text it was derived from.
 //!
-//! Contract: an [`OffsetMap`] has one [`MapEntry`] per char of the derived
-//! text, in order. Each entry names the byte range of the source that produced
-//! the char. Several derived chars may share a source range (a numeral run
-//! `十二` becomes `12`), and a source range may produce no char at all
-//! (a dropped tag or zero-width space). Every range lies on char boundaries of
-//! the source, so every span mapped back can be sliced from the source.
+//! Contract: an [`OffsetMap`] covers every char of the derived text, in
+//! order. Each derived char came from a byte range of the source. Several
+//! derived chars may share a source range (a numeral run `十二` becomes `12`),
+//! and a source range may produce no char at all (a dropped tag or
+//! zero-width space). Every range lies on char boundaries of the source, so
+//! every span mapped back can be sliced from the source.
+//!
+//! Representation: runs where the derived bytes are a verbatim copy of the
+//! source bytes (most of any real text) are stored as one segment, so the
+//! map costs a few bytes per *changed* char rather than 12 bytes per char.
 
 use std::ops::Range;
 
-/// One derived char and the source bytes it came from.
+/// A run of the derived text and where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MapEntry {
-    /// Byte offset of the char in the derived text.
-    pub derived: u32,
-    /// Byte range in the source text.
-    pub src_start: u32,
-    pub src_end: u32,
+struct Segment {
+    /// Byte offset in the derived text where the run starts.
+    derived: u32,
+    /// Byte range in the source.
+    src_start: u32,
+    src_end: u32,
+    /// The run is a verbatim copy: derived byte `derived + k` is source byte
+    /// `src_start + k`. Otherwise the run is one derived char.
+    verbatim: bool,
 }
 
 /// Maps byte ranges of a derived text back to byte ranges of its source.
 #[derive(Debug, Clone, Default)]
 pub struct OffsetMap {
-    entries: Vec<MapEntry>,
+    segments: Vec<Segment>,
 }
 
 impl OffsetMap {
     pub fn with_capacity(n: usize) -> Self {
         OffsetMap {
-            entries: Vec::with_capacity(n),
+            segments: Vec::with_capacity(n),
         }
     }
 
-    /// Records that the derived char at `derived` came from `src`.
+    /// Records that the derived char at `derived` came from `src`, changed.
     #[inline]
     pub fn push(&mut self, derived: usize, src: Range<usize>) {
-        debug_assert!(self
-            .entries
-            .last()
-            .is_none_or(|last| (last.derived as usize) < derived));
-        self.entries.push(MapEntry {
+        self.segments.push(Segment {
             derived: derived as u32,
             src_start: src.start as u32,
             src_end: src.end as u32,
+            verbatim: false,
         });
     }
 
+    /// Records that the derived bytes at `derived` are a verbatim copy of
+    /// `src`; extends the previous verbatim run when they continue it.
+    #[inline]
+    pub fn push_verbatim(&mut self, derived: usize, src: Range<usize>) {
+        if let Some(last) = self.segments.last_mut() {
+            if last.verbatim
+                && last.src_end as usize == src.start
+                && (last.derived + (last.src_end - last.src_start)) as usize == derived
+            {
+                last.src_end = src.end as u32;
+                return;
+            }
+        }
+        self.segments.push(Segment {
+            derived: derived as u32,
+            src_start: src.start as u32,
+            src_end: src.end as u32,
+            verbatim: true,
+        });
+    }
+
+    /// Number of stored segments (a measure of how much the text changed).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.segments.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.segments.is_empty()
+    }
+
+    /// Index of the segment holding derived byte `pos`.
+    fn segment_at(&self, pos: usize) -> usize {
+        self.segments
+            .partition_point(|s| s.derived as usize <= pos)
+            .saturating_sub(1)
     }
 
     /// The source byte range covering the derived byte range `range`.
     ///
     /// `range` must start and end on char boundaries of the derived text and
-    /// must not be empty. Returns the union of the source ranges of the first
-    /// and last derived chars in it.
+    /// must not be empty.
     pub fn source_range(&self, range: Range<usize>) -> Range<usize> {
-        let first = self.index_at(range.start);
-        // The last derived char starting before range.end.
-        let last = match self
-            .entries
-            .binary_search_by_key(&(range.end as u32), |e| e.derived)
-        {
-            Ok(i) | Err(i) => i.saturating_sub(1),
+        if self.segments.is_empty() {
+            return 0..0;
+        }
+        let first = &self.segments[self.segment_at(range.start)];
+        let start = if first.verbatim {
+            first.src_start as usize + (range.start - first.derived as usize)
+        } else {
+            first.src_start as usize
         };
-        let last = last.max(first);
-        let start = self.entries[first].src_start as usize;
-        let end = self.entries[last].src_end as usize;
+        let last = &self.segments[self.segment_at(range.end.max(range.start + 1) - 1)];
+        let end = if last.verbatim {
+            (last.src_start as usize + (range.end - last.derived as usize)).min(last.src_end as usize)
+        } else {
+            last.src_end as usize
+        };
         start.min(end)..end.max(start)
     }
 
     /// The source byte offset at which the derived char at byte `pos` starts
-    /// (or the end of the source if `pos` is past the last char).
+    /// (or `source_len` if `pos` is past the last char).
     pub fn source_start(&self, pos: usize, source_len: usize) -> usize {
-        match self
-            .entries
-            .binary_search_by_key(&(pos as u32), |e| e.derived)
-        {
-            Ok(i) => self.entries[i].src_start as usize,
-            Err(i) if i < self.entries.len() => self.entries[i].src_start as usize,
-            Err(_) => source_len,
+        let Some(last) = self.segments.last() else {
+            return source_len;
+        };
+        let derived_end = last.derived as usize
+            + if last.verbatim {
+                (last.src_end - last.src_start) as usize
+            } else {
+                1
+            };
+        if pos >= derived_end {
+            return source_len;
+        }
+        self.source_range(pos..pos + 1).start
+    }
+}
+
+/// 1-based line numbers of byte offsets, by binary search over the newline
+/// positions (built once per text; counting newlines per lookup was
+/// quadratic on documents with many findings).
+pub struct LineIndex {
+    newlines: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        LineIndex {
+            newlines: text.match_indices('\n').map(|(i, _)| i).collect(),
         }
     }
 
-    fn index_at(&self, pos: usize) -> usize {
-        match self
-            .entries
-            .binary_search_by_key(&(pos as u32), |e| e.derived)
-        {
-            Ok(i) => i,
-            Err(i) => i.min(self.entries.len().saturating_sub(1)),
-        }
+    /// The line holding byte `byte` (a newline belongs to the line it ends).
+    pub fn line_of(&self, byte: usize) -> usize {
+        self.newlines.partition_point(|&nl| nl < byte) + 1
     }
 }
 
@@ -140,12 +191,15 @@ mod tests {
 
     #[test]
     fn maps_ranges_through_shared_and_dropped_sources() {
-        // Source "a&amp;b" -> derived "a&b".
+        // Source "ab&amp;cd" -> derived "ab&cd".
         let mut map = OffsetMap::default();
-        map.push(0, 0..1);
-        map.push(1, 1..6);
-        map.push(2, 6..7);
-        for (derived, want) in [(0..1, 0..1), (1..2, 1..6), (0..3, 0..7), (2..3, 6..7)] {
+        map.push_verbatim(0, 0..1);
+        map.push_verbatim(1, 1..2);
+        map.push(2, 2..7);
+        map.push_verbatim(3, 7..8);
+        map.push_verbatim(4, 8..9);
+        assert_eq!(map.len(), 3, "verbatim runs merge");
+        for (derived, want) in [(0..1, 0..1), (1..2, 1..2), (2..3, 2..7), (0..5, 0..9), (3..4, 7..8), (1..4, 1..8)] {
             assert_eq!(map.source_range(derived.clone()), want, "derived {derived:?}");
         }
     }

@@ -10,6 +10,7 @@
 //! line and the lines above it.
 
 use crate::normalize::{is_han, normalize_term};
+use crate::offsets::LineIndex;
 use std::ops::Range;
 
 /// How many non-empty lines may stand above a marking that still counts as
@@ -47,7 +48,12 @@ impl Placement {
 
 /// Places the hit at `hit` (a byte range of `extracted`). `companions` are
 /// the normalized texts of other labels that may share its line.
-pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Placement {
+pub fn place(
+    extracted: &str,
+    lines: &LineIndex,
+    hit: Range<usize>,
+    companions: &[String],
+) -> Placement {
     let line_start = extracted[..hit.start].rfind('\n').map_or(0, |p| p + 1);
     let line_end = extracted[hit.end..]
         .find('\n')
@@ -76,12 +82,15 @@ pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Place
         .is_none_or(|c| !(is_han(c) || c.is_alphanumeric()));
     let at_document_start = before.is_empty() && above.trim().is_empty() && separated;
 
+    // Walk up from the hit's line, no further than needed: the top is near
+    // when an attachment line or the start comes within TOP_LINES lines.
     let mut lines_above = 0;
-    for line in above.lines() {
+    for line in above.lines().rev() {
         let line = normalize_term(line);
-        if line.starts_with("附件") {
-            lines_above = 0;
-        } else if !line.is_empty() {
+        if line.starts_with("附件") || lines_above > TOP_LINES {
+            break;
+        }
+        if !line.is_empty() {
             lines_above += 1;
         }
     }
@@ -91,7 +100,7 @@ pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Place
         bracketed,
         at_document_start,
         near_top: lines_above <= TOP_LINES,
-        line: above.matches('\n').count() + 1,
+        line: lines.line_of(hit.start),
     }
 }
 
@@ -120,7 +129,8 @@ mod tests {
 
     fn at(text: &str, term: &str) -> Placement {
         let start = text.find(term).unwrap();
-        place(text, start..start + term.len(), &["注意保存".to_string()])
+        let lines = LineIndex::new(text);
+        place(text, &lines, start..start + term.len(), &["注意保存".to_string()])
     }
 
     #[test]
