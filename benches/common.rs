@@ -2,6 +2,8 @@
 //! 10,000-term lexicon, a 10 KB article and a multi-MB corpus, all
 //! deterministic (see `baomi::synthetic`).
 
+// Shared by two bench binaries; each uses a subset.
+#![allow(dead_code)]
 use baomi::lexicon::{embedded_sources, Lexicon};
 use baomi::synthetic;
 

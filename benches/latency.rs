@@ -52,10 +52,23 @@ fn main() {
     }
     samples.sort();
     let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
-    println!("input: 10 KB synthetic article ({} bytes), bundled + {} synthetic terms", article.len(), common::TERMS);
-    println!("lexicon parse+validate: {:.1} ms", parse.as_secs_f64() * 1e3);
-    println!("engine build (automaton): {:.1} ms", build.as_secs_f64() * 1e3);
-    println!("jieba dictionary load (once per process): {:.1} ms", jieba_load.as_secs_f64() * 1e3);
+    println!(
+        "input: 10 KB synthetic article ({} bytes), bundled + {} synthetic terms",
+        article.len(),
+        common::TERMS
+    );
+    println!(
+        "lexicon parse+validate: {:.1} ms",
+        parse.as_secs_f64() * 1e3
+    );
+    println!(
+        "engine build (automaton): {:.1} ms",
+        build.as_secs_f64() * 1e3
+    );
+    println!(
+        "jieba dictionary load (once per process): {:.1} ms",
+        jieba_load.as_secs_f64() * 1e3
+    );
     println!(
         "scan latency: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         pct(0.50).as_secs_f64() * 1e3,

@@ -37,7 +37,9 @@ fn benches(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("article_10kb");
     g.throughput(Throughput::Bytes(article.len() as u64));
-    g.bench_function("baomi_scan", |b| b.iter(|| engine.scan(black_box(&Document::text(&article)))));
+    g.bench_function("baomi_scan", |b| {
+        b.iter(|| engine.scan(black_box(&Document::text(&article))))
+    });
     g.bench_function("jieba_whole_doc_lookup", |b| {
         b.iter(|| jieba_lookup(&jieba, &term_set, black_box(&article)))
     });
@@ -46,7 +48,9 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("corpus_4mb");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(corpus.len() as u64));
-    g.bench_function("baomi_scan", |b| b.iter(|| engine.scan(black_box(&Document::text(&corpus)))));
+    g.bench_function("baomi_scan", |b| {
+        b.iter(|| engine.scan(black_box(&Document::text(&corpus))))
+    });
     g.bench_function("jieba_whole_doc_lookup", |b| {
         b.iter(|| jieba_lookup(&jieba, &term_set, black_box(&corpus)))
     });
@@ -73,10 +77,20 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("build");
     g.sample_size(10);
     g.bench_function("engine_10k_terms", |b| {
-        b.iter(|| EngineBuilder::new().segmenter(jieba.clone()).build(black_box(&lexicon)).unwrap())
+        b.iter(|| {
+            EngineBuilder::new()
+                .segmenter(jieba.clone())
+                .build(black_box(&lexicon))
+                .unwrap()
+        })
     });
     g.bench_function("lexicon_parse_and_build_10k_terms", |b| {
-        b.iter(|| EngineBuilder::new().segmenter(jieba.clone()).build(&common::lexicon()).unwrap())
+        b.iter(|| {
+            EngineBuilder::new()
+                .segmenter(jieba.clone())
+                .build(&common::lexicon())
+                .unwrap()
+        })
     });
     g.finish();
 }

@@ -26,8 +26,26 @@ pub fn shared_jieba() -> Arc<Jieba> {
 fn is_clause_delimiter(c: char) -> bool {
     matches!(
         c,
-        '\n' | '。' | '，' | ',' | '；' | ';' | '！' | '!' | '？' | '?' | '、' | ':' | '“' | '”' | '"'
-            | '(' | ')' | '《' | '》' | ' ' | '…'
+        '\n' | '。'
+            | '，'
+            | ','
+            | '；'
+            | ';'
+            | '！'
+            | '!'
+            | '？'
+            | '?'
+            | '、'
+            | ':'
+            | '“'
+            | '”'
+            | '"'
+            | '('
+            | ')'
+            | '《'
+            | '》'
+            | ' '
+            | '…'
     )
 }
 
@@ -53,13 +71,16 @@ impl<'a> BoundaryChecker<'a> {
         let clause = self.clause_around(start, end);
         let jieba = self.jieba;
         let text = self.text;
-        let boundaries = self.cache.entry((clause.start, clause.end)).or_insert_with(|| {
-            let mut cuts = vec![clause.start];
-            for token in jieba.cut(&text[clause.clone()], true) {
-                cuts.push(clause.start + token.byte_end);
-            }
-            cuts
-        });
+        let boundaries = self
+            .cache
+            .entry((clause.start, clause.end))
+            .or_insert_with(|| {
+                let mut cuts = vec![clause.start];
+                for token in jieba.cut(&text[clause.clone()], true) {
+                    cuts.push(clause.start + token.byte_end);
+                }
+                cuts
+            });
         boundaries.binary_search(&start).is_ok() && boundaries.binary_search(&end).is_ok()
     }
 
@@ -102,7 +123,11 @@ mod tests {
                 checker.confirm_boundaries(start, start + term.len()),
                 want,
                 "{term} in {text}: {:?}",
-                jieba.cut(text, true).iter().map(|t| t.word).collect::<Vec<_>>()
+                jieba
+                    .cut(text, true)
+                    .iter()
+                    .map(|t| t.word)
+                    .collect::<Vec<_>>()
             );
         }
     }

@@ -184,7 +184,8 @@ pub fn digit_runs(text: &str, min_len: usize) -> Vec<std::ops::Range<usize>> {
             end += 1;
             i += 1;
         }
-        let glued_before = start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'.');
+        let glued_before =
+            start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'.');
         let glued_after = end < b.len() && (b[end].is_ascii_alphanumeric());
         if end - start >= min_len && !glued_before && !glued_after {
             runs.push(start..end);
@@ -201,6 +202,9 @@ mod tests {
     fn digit_runs_are_maximal_and_not_glued() {
         let text = "身份证11010519491231002x，电话13812345678，key a13812345678 和 0.13812345678 及 138123456789";
         let runs: Vec<&str> = digit_runs(text, 11).into_iter().map(|r| &text[r]).collect();
-        assert_eq!(runs, vec!["11010519491231002x", "13812345678", "138123456789"]);
+        assert_eq!(
+            runs,
+            vec!["11010519491231002x", "13812345678", "138123456789"]
+        );
     }
 }

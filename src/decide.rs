@@ -23,7 +23,6 @@
 use crate::boundary::BoundaryChecker;
 use crate::candidates::Candidate;
 use crate::lexicon::{Boundary, Detector, Entry, Matcher, Placement as PlacementPolicy};
-use crate::offsets::LineIndex;
 use crate::placement::place;
 use crate::validate;
 use crate::verdict::{Category, Severity};
@@ -44,7 +43,16 @@ pub struct Hit {
 
 /// Words that make a 16–19 digit Luhn number a bank card without a UnionPay
 /// prefix.
-const CARD_WORDS: &[&str] = &["卡号", "银行卡", "账号", "帐号", "开户", "银行", "储蓄卡", "信用卡"];
+const CARD_WORDS: &[&str] = &[
+    "卡号",
+    "银行卡",
+    "账号",
+    "帐号",
+    "开户",
+    "银行",
+    "储蓄卡",
+    "信用卡",
+];
 
 /// What the decide stage needs of the document.
 pub struct DocumentView<'a> {
@@ -66,7 +74,6 @@ pub fn decide(
 ) -> Vec<Hit> {
     let text = doc.normalized;
     let mut hits = Vec::new();
-    let mut lines: Option<LineIndex> = None;
     for cand in candidates {
         let entry = &entries[cand.entry];
         let matched = &text[cand.start..cand.end];
@@ -95,8 +102,7 @@ pub fn decide(
             PlacementPolicy::Any => {}
             PlacementPolicy::Applied | PlacementPolicy::Marking => {
                 let span = (doc.to_extracted)(cand.start..cand.end);
-                let lines = lines.get_or_insert_with(|| LineIndex::new(doc.extracted));
-                let placed = place(doc.extracted, lines, span, companions);
+                let placed = place(doc.extracted, span, companions);
                 let decided = if entry.placement == PlacementPolicy::Applied {
                     applied_label(&placed).map(|note| (entry.severity, note))
                 } else {
@@ -114,15 +120,26 @@ pub fn decide(
         let mut context_word = None;
         if !entry.context.raise.is_empty() || !entry.context.lower.is_empty() {
             let window = window(text, cand.start, cand.end, entry.context.window);
-            let lower = entry.context.lower.iter().find(|w| window.contains(w.as_str()));
-            let raise = entry.context.raise.iter().find(|w| window.contains(w.as_str()));
+            let lower = entry
+                .context
+                .lower
+                .iter()
+                .find(|w| window.contains(w.as_str()));
+            let raise = entry
+                .context
+                .raise
+                .iter()
+                .find(|w| window.contains(w.as_str()));
             if entry.context.required && raise.is_none() {
                 continue;
             }
             if let Some(word) = lower {
                 match severity.lowered() {
                     Some(s) => {
-                        stages.push(format!("context: “{word}” nearby lowers it to {}", s.as_str()));
+                        stages.push(format!(
+                            "context: “{word}” nearby lowers it to {}",
+                            s.as_str()
+                        ));
                         severity = s;
                         context_word = Some(word.clone());
                     }
@@ -131,7 +148,10 @@ pub fn decide(
             }
             if let Some(word) = raise {
                 severity = severity.raised();
-                stages.push(format!("context: “{word}” nearby raises it to {}", severity.as_str()));
+                stages.push(format!(
+                    "context: “{word}” nearby raises it to {}",
+                    severity.as_str()
+                ));
                 context_word = Some(word.clone());
             }
         }
@@ -148,7 +168,12 @@ pub fn decide(
     resolve_overlaps(entries, hits)
 }
 
-fn covering_exemption<'e>(entry: &'e Entry, text: &str, start: usize, end: usize) -> Option<&'e str> {
+fn covering_exemption<'e>(
+    entry: &'e Entry,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<&'e str> {
     let matched = &text[start..end];
     entry.exempt.iter().map(String::as_str).find(|phrase| {
         phrase.match_indices(matched).any(|(offset, _)| {
@@ -160,7 +185,13 @@ fn covering_exemption<'e>(entry: &'e Entry, text: &str, start: usize, end: usize
     })
 }
 
-fn validate_number(detector: Detector, number: &str, text: &str, start: usize, end: usize) -> Option<String> {
+fn validate_number(
+    detector: Detector,
+    number: &str,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<String> {
     match detector {
         Detector::ResidentId => (validate::is_resident_id(number)
             && !validate::is_social_credit_code(number))
@@ -194,7 +225,7 @@ fn applied_label(placed: &crate::placement::Placement) -> Option<String> {
     } else {
         "at the start of the document"
     };
-    Some(format!("placement: applied as a label, {how} (line {})", placed.line))
+    Some(format!("placement: applied as a label, {how}"))
 }
 
 /// Severity of a classification marking by where it stands (see
@@ -208,23 +239,22 @@ fn applied_marking(
         return None;
     }
     let full = matched.contains('★') || matched.chars().any(|c| c.is_ascii_digit());
-    let line = placed.line;
     if placed.standalone || placed.bracketed {
         if placed.near_top {
             Some((
                 top,
-                format!("placement: applied marking, alone on line {line} at the top of the document or attachment"),
+                "placement: applied marking, alone on its line at the top of the document or of an attachment".to_string(),
             ))
         } else {
             Some((
                 top.lowered().unwrap_or(Severity::Review).max(Severity::Review),
-                format!("placement: a marking alone on line {line}, not at the top: it may head a pasted document"),
+                "placement: a marking alone on its line below the top: it may head a pasted document".to_string(),
             ))
         }
     } else if full {
         Some((
             Severity::Review,
-            format!("placement: a full marking inside a sentence on line {line} without quotes: applied or named cannot be told apart"),
+            "placement: a full marking inside a sentence without quotes: applied or named cannot be told apart".to_string(),
         ))
     } else {
         None
@@ -279,12 +309,18 @@ fn apply_bulk(entries: &[Entry], text: &str, hits: &mut [Hit]) {
 /// exact duplicates keep the more severe.
 pub fn resolve_overlaps(entries: &[Entry], mut hits: Vec<Hit>) -> Vec<Hit> {
     hits.sort_by(|a, b| {
-        (a.start, std::cmp::Reverse(a.end), std::cmp::Reverse(a.severity), a.entry).cmp(&(
-            b.start,
-            std::cmp::Reverse(b.end),
-            std::cmp::Reverse(b.severity),
-            b.entry,
-        ))
+        (
+            a.start,
+            std::cmp::Reverse(a.end),
+            std::cmp::Reverse(a.severity),
+            a.entry,
+        )
+            .cmp(&(
+                b.start,
+                std::cmp::Reverse(b.end),
+                std::cmp::Reverse(b.severity),
+                b.entry,
+            ))
     });
     let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
     // Per (category, severity), the furthest end of a kept hit so far. Every

@@ -78,9 +78,11 @@ pub fn looks_like_html(input: &str) -> bool {
         .collect::<String>()
         .to_ascii_lowercase();
     head.starts_with('<')
-        || ["<p>", "<p ", "<div", "<br", "<span", "<table", "<html", "<body"]
-            .iter()
-            .any(|t| head.contains(t))
+        || [
+            "<p>", "<p ", "<div", "<br", "<span", "<table", "<html", "<body",
+        ]
+        .iter()
+        .any(|t| head.contains(t))
 }
 
 const BLOCK_TAGS: &[&str] = &[
@@ -197,7 +199,8 @@ impl HtmlExtractor<'_> {
         let closing = next == b'/';
         let name_start = i + 1 + usize::from(closing);
         let mut j = name_start;
-        while j < self.bytes.len() && (self.bytes[j].is_ascii_alphanumeric() || self.bytes[j] == b'-')
+        while j < self.bytes.len()
+            && (self.bytes[j].is_ascii_alphanumeric() || self.bytes[j] == b'-')
         {
             j += 1;
         }
@@ -483,8 +486,21 @@ mod tests {
     #[test]
     fn broken_html_never_panics() {
         for html in [
-            "<", "<<", "<p", "<p class=\"x", "&#", "&#x", "&#99999999999;", "<!--", "<script>",
-            "<a href='x'>机<", "</", "<1>", "a < b && c > d", "<div attr=机密>", "&#xD800;",
+            "<",
+            "<<",
+            "<p",
+            "<p class=\"x",
+            "&#",
+            "&#x",
+            "&#99999999999;",
+            "<!--",
+            "<script>",
+            "<a href='x'>机<",
+            "</",
+            "<1>",
+            "a < b && c > d",
+            "<div attr=机密>",
+            "&#xD800;",
         ] {
             let ex = extract_html(html);
             if !ex.text.is_empty() {

@@ -57,9 +57,8 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LexiconSource>, std::io::Error> {
     paths
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).map_err(|e| {
-                std::io::Error::new(e.kind(), format!("{}: {e}", p.display()))
-            })?;
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
             Ok(LexiconSource {
                 name: p.display().to_string(),
                 text,
@@ -80,7 +79,11 @@ pub struct LexiconError {
 impl fmt::Display for LexiconError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.entry {
-            Some(id) => write!(f, "{}:{}: entry \"{id}\" {}", self.file, self.line, self.message),
+            Some(id) => write!(
+                f,
+                "{}:{}: entry \"{id}\" {}",
+                self.file, self.line, self.message
+            ),
             None => write!(f, "{}:{}: {}", self.file, self.line, self.message),
         }
     }
@@ -280,9 +283,7 @@ impl Lexicon {
             hash.write(source.text.as_bytes());
             let raw: RawFile = toml::from_str(&source.text).map_err(|e| LexiconError {
                 file: source.name.clone(),
-                line: e
-                    .span()
-                    .map_or(1, |span| line_of(&source.text, span.start)),
+                line: e.span().map_or(1, |span| line_of(&source.text, span.start)),
                 entry: None,
                 message: e.message().trim().to_string(),
             })?;
@@ -353,7 +354,7 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
         (None, None, Some(detector)) => Matcher::Detector(detector),
         _ => {
             return Err(err(
-                "needs exactly one of `text`, `pattern` or `detector`".into(),
+                "needs exactly one of `text`, `pattern` or `detector`".into()
             ))
         }
     };
@@ -379,7 +380,9 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
         ));
     }
     if raw.reason.trim().is_empty() {
-        return Err(err("needs a `reason` that tells an editor why it matters".into()));
+        return Err(err(
+            "needs a `reason` that tells an editor why it matters".into()
+        ));
     }
     let mut bulk = raw.bulk;
     bulk.sort_by_key(|b| b.count);
@@ -484,24 +487,54 @@ examples.miss = ["资料"]
 
     #[test]
     fn duplicate_normalized_text_names_both_entries() {
-        let text = format!("{OK}\n{}", OK.replace("a-1", "a-2").replace("內部資料", "内部资料"));
+        let text = format!(
+            "{OK}\n{}",
+            OK.replace("a-1", "a-2").replace("內部資料", "内部资料")
+        );
         let err = Lexicon::from_sources(&source(&text)).unwrap_err();
         assert_eq!(err.entry.as_deref(), Some("a-2"));
         assert!(err.message.contains("\"a-1\""), "{err}");
         assert_eq!(err.line, 12, "{err}");
-        assert!(err.to_string().starts_with("t.toml:12: entry \"a-2\""), "{err}");
+        assert!(
+            err.to_string().starts_with("t.toml:12: entry \"a-2\""),
+            "{err}"
+        );
     }
 
     #[test]
     fn rejects_malformed_entries_with_their_line() {
         for (broken, want) in [
-            (OK.replace("text = \"內部資料\"", "pattern = '\\b机密'\nprefilter=[\"机密\"]"), "\\b"),
-            (OK.replace("text = \"內部資料\"", "pattern = '机密('\nprefilter=[\"机密\"]"), "compile"),
-            (OK.replace("text = \"內部資料\"", "pattern = '机密'"), "prefilter"),
+            (
+                OK.replace(
+                    "text = \"內部資料\"",
+                    "pattern = '\\b机密'\nprefilter=[\"机密\"]",
+                ),
+                "\\b",
+            ),
+            (
+                OK.replace(
+                    "text = \"內部資料\"",
+                    "pattern = '机密('\nprefilter=[\"机密\"]",
+                ),
+                "compile",
+            ),
+            (
+                OK.replace("text = \"內部資料\"", "pattern = '机密'"),
+                "prefilter",
+            ),
             (OK.replace("examples.miss = [\"资料\"]", ""), "examples"),
-            (OK.replace("reason = \"r\"", "reason = \"r\"\nexempt = [\"资料室\"]"), "exemption"),
-            (OK.replace("reason = \"r\"", "reason = \"r\"\ncolour = 1"), "colour"),
-            (OK.replace("severity = \"review\"", "severity = \"panic\""), "panic"),
+            (
+                OK.replace("reason = \"r\"", "reason = \"r\"\nexempt = [\"资料室\"]"),
+                "exemption",
+            ),
+            (
+                OK.replace("reason = \"r\"", "reason = \"r\"\ncolour = 1"),
+                "colour",
+            ),
+            (
+                OK.replace("severity = \"review\"", "severity = \"panic\""),
+                "panic",
+            ),
         ] {
             let err = Lexicon::from_sources(&source(&broken)).unwrap_err();
             assert!(err.to_string().contains(want), "want {want:?} in {err}");
@@ -512,8 +545,12 @@ examples.miss = ["资料"]
     #[test]
     fn version_depends_on_content() {
         let a = Lexicon::from_sources(&source(OK)).unwrap();
-        let b = Lexicon::from_sources(&source(&OK.replace("reason = \"r\"", "reason = \"s\""))).unwrap();
+        let b = Lexicon::from_sources(&source(&OK.replace("reason = \"r\"", "reason = \"s\"")))
+            .unwrap();
         assert_ne!(a.version, b.version);
-        assert_eq!(a.version, Lexicon::from_sources(&source(OK)).unwrap().version);
+        assert_eq!(
+            a.version,
+            Lexicon::from_sources(&source(OK)).unwrap().version
+        );
     }
 }

@@ -45,6 +45,8 @@ pub mod synthetic;
 pub mod validate;
 pub mod verdict;
 
-pub use engine::{BuildError, Document, Engine, EngineBuilder, Format, ScanOptions, ENGINE_VERSION};
+pub use engine::{
+    BuildError, Document, Engine, EngineBuilder, Format, ScanOptions, ENGINE_VERSION,
+};
 pub use lexicon::{Lexicon, LexiconError, LexiconSource};
 pub use verdict::{Category, Decision, Finding, Severity, Verdict};

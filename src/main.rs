@@ -18,7 +18,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "baomi", version, about = "保密审查: pre-publication secrecy review for portal content")]
+#[command(
+    name = "baomi",
+    version,
+    about = "保密审查: pre-publication secrecy review for portal content"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -147,7 +151,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             let source = baomi::synthetic::lexicon_source(count, seed);
             let path = dir.join("synthetic.toml");
-            std::fs::write(&path, source.text).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, source.text)
+                .with_context(|| format!("writing {}", path.display()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Synth(SynthCommand::Corpus { bytes, count, seed }) => {
@@ -164,7 +169,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn lexicon_sources(dir: Option<&Path>) -> Result<Vec<LexiconSource>> {
     let mut sources = embedded_sources();
     if let Some(dir) = dir {
-        let user = load_dir(dir).with_context(|| format!("reading lexicon directory {}", dir.display()))?;
+        let user = load_dir(dir)
+            .with_context(|| format!("reading lexicon directory {}", dir.display()))?;
         if user.is_empty() {
             bail!("lexicon directory {} holds no .toml file", dir.display());
         }
@@ -327,7 +333,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
                         None => Format::Text,
                     },
                 };
-                let verdict = engine.scan_with(&Document { content: &content, format }, &options);
+                let verdict = engine.scan_with(
+                    &Document {
+                        content: &content,
+                        format,
+                    },
+                    &options,
+                );
                 ScanOk { verdict, content }
             });
             if let Some(bar) = &progress {
@@ -365,7 +377,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         }
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(rendered.as_bytes()).and_then(|_| stdout.flush()) {
+    if let Err(e) = stdout
+        .write_all(rendered.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             return Err(e).context("writing output");
         }

@@ -141,12 +141,27 @@ fn fold(c: char) -> Fold {
         0xFF01..=0xFF5E => fold_ascii(char::from_u32(code - 0xFEE0).unwrap_or(c)),
         0x3000 | 0x00A0 | 0x2000..=0x200A | 0x202F | 0x205F => Fold::Noise(' '),
         0x2028 | 0x2029 | 0x0085 => Fold::Noise('\n'),
-        0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF
-        | 0x00AD | 0x180E | 0x034F | 0xFE00..=0xFE0F => Fold::Drop,
+        0x200B..=0x200F
+        | 0x202A..=0x202E
+        | 0x2060..=0x2064
+        | 0x2066..=0x2069
+        | 0xFEFF
+        | 0x00AD
+        | 0x180E
+        | 0x034F
+        | 0xFE00..=0xFE0F => Fold::Drop,
         0x0080..=0x009F => Fold::Drop,
         // ★ and its look-alikes.
-        0x2605 | 0x2606 | 0x203B | 0x2726 | 0x2727 | 0x2729..=0x2730 | 0x2B50 | 0x22C6
-        | 0x2BEA | 0x2BEB => Fold::Keep('★', Class::Star),
+        0x2605
+        | 0x2606
+        | 0x203B
+        | 0x2726
+        | 0x2727
+        | 0x2729..=0x2730
+        | 0x2B50
+        | 0x22C6
+        | 0x2BEA
+        | 0x2BEB => Fold::Keep('★', Class::Star),
         // Asterisk look-alikes behave like `*`.
         0x2217 | 0xFE61 | 0x204E | 0x2731 | 0x2732 => Fold::SoftStar,
         // Middle dots and bullets.
@@ -196,9 +211,8 @@ fn plain_class(c: char) -> Option<Class> {
         'a'..='z' => Some(Class::Other),
         '0'..='9' => Some(Class::Digit),
         '!'..='~' if !matches!(c, '*' | '-' | '_' | '[' | ']' | 'A'..='Z') => Some(Class::Other),
-        '\u{3001}' | '\u{3002}' | '\u{300A}' | '\u{300B}' | '\u{2026}' | '\u{201C}' | '\u{201D}' => {
-            Some(Class::Other)
-        }
+        '\u{3001}' | '\u{3002}' | '\u{300A}' | '\u{300B}' | '\u{2026}' | '\u{201C}'
+        | '\u{201D}' => Some(Class::Other),
         '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' if fold_table().get(c).is_none() => {
             Some(Class::Han)
         }
@@ -533,14 +547,22 @@ mod tests {
         let span = n.map.source_range(one..one + 1);
         assert_eq!(&input[span], "一");
         let whole = n.map.source_range(0..n.text.len());
-        assert_eq!(&input[whole], input.trim_end_matches("内部").to_string() + "内部");
+        assert_eq!(
+            &input[whole],
+            input.trim_end_matches("内部").to_string() + "内部"
+        );
         let mi = n.text.find('密').unwrap();
         assert_eq!(&input[n.map.source_range(0..mi + 3)], "😀机 密");
     }
 
     #[test]
     fn is_idempotent() {
-        for input in ["机 密 ★ 一 年", "內部資料\n注意保存", "AKIA ＡＢＣ", "138****5678"] {
+        for input in [
+            "机 密 ★ 一 年",
+            "內部資料\n注意保存",
+            "AKIA ＡＢＣ",
+            "138****5678",
+        ] {
             let once = normalize(input).text;
             assert_eq!(normalize(&once).text, once, "input: {input:?}");
         }

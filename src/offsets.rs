@@ -104,7 +104,8 @@ impl OffsetMap {
         };
         let last = &self.segments[self.segment_at(range.end.max(range.start + 1) - 1)];
         let end = if last.verbatim {
-            (last.src_start as usize + (range.end - last.derived as usize)).min(last.src_end as usize)
+            (last.src_start as usize + (range.end - last.derived as usize))
+                .min(last.src_end as usize)
         } else {
             last.src_end as usize
         };
@@ -199,8 +200,19 @@ mod tests {
         map.push_verbatim(3, 7..8);
         map.push_verbatim(4, 8..9);
         assert_eq!(map.len(), 3, "verbatim runs merge");
-        for (derived, want) in [(0..1, 0..1), (1..2, 1..2), (2..3, 2..7), (0..5, 0..9), (3..4, 7..8), (1..4, 1..8)] {
-            assert_eq!(map.source_range(derived.clone()), want, "derived {derived:?}");
+        for (derived, want) in [
+            (0..1, 0..1),
+            (1..2, 1..2),
+            (2..3, 2..7),
+            (0..5, 0..9),
+            (3..4, 7..8),
+            (1..4, 1..8),
+        ] {
+            assert_eq!(
+                map.source_range(derived.clone()),
+                want,
+                "derived {derived:?}"
+            );
         }
     }
 

@@ -185,9 +185,10 @@ pub fn render_human(records: &[ScanRecord]) -> String {
                 for f in &v.findings {
                     let _ = writeln!(
                         out,
-                        "  {}:{} [{}] {} {}: {}",
+                        "  line {} (chars {}..{}) [{}] {} {}: {}",
                         f.line,
                         f.start,
+                        f.end,
                         f.severity.as_str(),
                         f.rule,
                         f.category.label_zh(),
@@ -208,7 +209,10 @@ pub fn render_human(records: &[ScanRecord]) -> String {
 /// The original text around a finding on one line, the hit in `⟦⟧`.
 fn marked_line(content: &str, f: &Finding) -> String {
     const SIDE: usize = 24;
-    let (start, end) = (f.byte_start.min(content.len()), f.byte_end.min(content.len()));
+    let (start, end) = (
+        f.byte_start.min(content.len()),
+        f.byte_end.min(content.len()),
+    );
     if !content.is_char_boundary(start) || !content.is_char_boundary(end) {
         return f.excerpt.clone();
     }

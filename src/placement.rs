@@ -10,7 +10,6 @@
 //! line and the lines above it.
 
 use crate::normalize::{is_han, normalize_term};
-use crate::offsets::LineIndex;
 use std::ops::Range;
 
 /// How many non-empty lines may stand above a marking that still counts as
@@ -19,7 +18,18 @@ pub const TOP_LINES: usize = 3;
 
 /// Words that may share a line with an applied label or marking.
 const LINE_COMPANIONS: &[&str] = &[
-    "密级", "份号", "保密期限", "特急", "加急", "平急", "特提", "急件", "紧急程度", "仅限", "仅供", "只限",
+    "密级",
+    "份号",
+    "保密期限",
+    "特急",
+    "加急",
+    "平急",
+    "特提",
+    "急件",
+    "紧急程度",
+    "仅限",
+    "仅供",
+    "只限",
 ];
 
 /// Where a hit stands.
@@ -36,8 +46,6 @@ pub struct Placement {
     /// At most [`TOP_LINES`] non-empty lines above it since the start of the
     /// document or the last `附件` line.
     pub near_top: bool,
-    /// 1-based line number in the extracted text.
-    pub line: usize,
 }
 
 impl Placement {
@@ -48,12 +56,7 @@ impl Placement {
 
 /// Places the hit at `hit` (a byte range of `extracted`). `companions` are
 /// the normalized texts of other labels that may share its line.
-pub fn place(
-    extracted: &str,
-    lines: &LineIndex,
-    hit: Range<usize>,
-    companions: &[String],
-) -> Placement {
+pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Placement {
     let line_start = extracted[..hit.start].rfind('\n').map_or(0, |p| p + 1);
     let line_end = extracted[hit.end..]
         .find('\n')
@@ -100,7 +103,6 @@ pub fn place(
         bracketed,
         at_document_start,
         near_top: lines_above <= TOP_LINES,
-        line: lines.line_of(hit.start),
     }
 }
 
@@ -129,8 +131,7 @@ mod tests {
 
     fn at(text: &str, term: &str) -> Placement {
         let start = text.find(term).unwrap();
-        let lines = LineIndex::new(text);
-        place(text, &lines, start..start + term.len(), &["注意保存".to_string()])
+        place(text, start..start + term.len(), &["注意保存".to_string()])
     }
 
     #[test]
@@ -144,7 +145,11 @@ mod tests {
             ("会议形成了讨论稿，下一步修改", "讨论稿", false),
             ("内部资料的传递严格按照规定办理", "内部资料", false),
             ("内部资料 关于某事的情况", "内部资料", true),
-            ("各单位：\n内部资料的传递严格按照规定办理", "内部资料", false),
+            (
+                "各单位：\n内部资料的传递严格按照规定办理",
+                "内部资料",
+                false,
+            ),
         ] {
             assert_eq!(at(text, term).applied(), applied, "{term} in {text:?}");
         }

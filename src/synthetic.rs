@@ -55,7 +55,8 @@ pub fn terms(count: usize, seed: u64) -> Vec<String> {
 /// A lexicon file with `count` register entries, one per synthetic term; a
 /// quarter of them ask for word boundaries so that benchmarks exercise jieba.
 pub fn lexicon_source(count: usize, seed: u64) -> LexiconSource {
-    let mut text = String::from("# Synthetic benchmark lexicon: invented terms, not real titles.\n");
+    let mut text =
+        String::from("# Synthetic benchmark lexicon: invented terms, not real titles.\n");
     for (i, term) in terms(count, seed).iter().enumerate() {
         let boundary = if i % 4 == 0 { "word" } else { "none" };
         let _ = write!(
@@ -112,7 +113,7 @@ pub fn corpus(bytes: usize, terms: &[String], term_every: usize, seed: u64) -> S
         for _ in 0..paragraph_len {
             let sentence = SENTENCES[rng.below(SENTENCES.len())];
             n += 1;
-            if term_every > 0 && !terms.is_empty() && n % term_every == 0 {
+            if term_every > 0 && !terms.is_empty() && n.is_multiple_of(term_every) {
                 let term = &terms[rng.below(terms.len())];
                 let cut = sentence
                     .char_indices()

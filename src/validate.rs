@@ -5,8 +5,8 @@
 
 /// Province-level prefixes of GB/T 2260 area codes (first two digits).
 const PROVINCES: &[u8] = &[
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 /// GB 11643 resident ID: 18 chars, a province prefix, a real birth date from
@@ -38,7 +38,7 @@ pub fn is_resident_id(s: &str) -> bool {
 }
 
 fn is_real_date(year: u32, month: u32, day: u32) -> bool {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -73,7 +73,7 @@ pub fn luhn(s: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A bank card number: 16–19 digits with a valid Luhn check.
@@ -89,7 +89,10 @@ pub fn has_unionpay_prefix(s: &str) -> bool {
 /// A mainland mobile number: 11 digits, `1` then 3–9.
 pub fn is_mobile(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 11 && b.iter().all(u8::is_ascii_digit) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+    b.len() == 11
+        && b.iter().all(u8::is_ascii_digit)
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
 }
 
 /// GB 32100 unified social credit code: 18 chars from the code set
@@ -97,7 +100,9 @@ pub fn is_mobile(s: &str) -> bool {
 /// organisations and are public: never personal data.
 pub fn is_social_credit_code(s: &str) -> bool {
     const CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let b = s.as_bytes();
     if b.len() != 18 {
         return false;

@@ -59,8 +59,8 @@ fn fixture_cases() {
     let mut count = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
-        let parsed: CaseFile = toml::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let parsed: CaseFile =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let file_name = file.file_name().unwrap().to_string_lossy().to_string();
         for case in parsed.case {
             count += 1;
@@ -69,30 +69,57 @@ fn fixture_cases() {
                 content: &case.text,
                 format: case.format,
             };
-            let verdict = engine.scan_with(&doc, &ScanOptions { utf16_offsets: true });
+            let verdict = engine.scan_with(
+                &doc,
+                &ScanOptions {
+                    utf16_offsets: true,
+                },
+            );
             let chars: Vec<char> = case.text.chars().collect();
             for f in &verdict.findings {
                 let sliced: String = chars[f.start..f.end].iter().collect();
                 if sliced != f.text {
-                    failures.push(format!("{label}: finding {} offsets {}..{} slice {sliced:?}, text is {:?}", f.rule, f.start, f.end, f.text));
+                    failures.push(format!(
+                        "{label}: finding {} offsets {}..{} slice {sliced:?}, text is {:?}",
+                        f.rule, f.start, f.end, f.text
+                    ));
                 }
                 let (s16, e16) = (f.start_utf16.unwrap(), f.end_utf16.unwrap());
                 if utf16_slice(&case.text, s16, e16) != f.text {
-                    failures.push(format!("{label}: finding {} UTF-16 offsets {s16}..{e16} do not slice its text", f.rule));
+                    failures.push(format!(
+                        "{label}: finding {} UTF-16 offsets {s16}..{e16} do not slice its text",
+                        f.rule
+                    ));
                 }
             }
             if let Some(want) = &case.decision {
                 if verdict.decision.as_str() != want {
-                    failures.push(format!("{label}: decision {} (want {want})", verdict.decision));
+                    failures.push(format!(
+                        "{label}: decision {} (want {want})",
+                        verdict.decision
+                    ));
                 }
             }
             let got: Vec<String> = verdict
                 .findings
                 .iter()
-                .map(|f| format!("{}@{}..{} {:?} {}", f.rule, f.start, f.end, f.text, f.severity.as_str()))
+                .map(|f| {
+                    format!(
+                        "{}@{}..{} {:?} {}",
+                        f.rule,
+                        f.start,
+                        f.end,
+                        f.text,
+                        f.severity.as_str()
+                    )
+                })
                 .collect();
             if got.len() != case.expect.len() {
-                failures.push(format!("{label}: {} findings {got:?}, want {}", got.len(), case.expect.len()));
+                failures.push(format!(
+                    "{label}: {} findings {got:?}, want {}",
+                    got.len(),
+                    case.expect.len()
+                ));
                 continue;
             }
             for (f, want) in verdict.findings.iter().zip(&case.expect) {
@@ -101,20 +128,44 @@ fn fixture_cases() {
                     bad.push(format!("rule {} (want {})", f.rule, want.rule));
                 }
                 if want.text.as_ref().is_some_and(|t| *t != f.text) {
-                    bad.push(format!("text {:?} (want {:?})", f.text, want.text.as_ref().unwrap()));
+                    bad.push(format!(
+                        "text {:?} (want {:?})",
+                        f.text,
+                        want.text.as_ref().unwrap()
+                    ));
                 }
-                if want.start.is_some_and(|s| s != f.start) || want.end.is_some_and(|e| e != f.end) {
-                    bad.push(format!("span {}..{} (want {:?}..{:?})", f.start, f.end, want.start, want.end));
+                if want.start.is_some_and(|s| s != f.start) || want.end.is_some_and(|e| e != f.end)
+                {
+                    bad.push(format!(
+                        "span {}..{} (want {:?}..{:?})",
+                        f.start, f.end, want.start, want.end
+                    ));
                 }
-                if want.severity.as_ref().is_some_and(|s| s != f.severity.as_str()) {
-                    bad.push(format!("severity {} (want {})", f.severity.as_str(), want.severity.as_ref().unwrap()));
+                if want
+                    .severity
+                    .as_ref()
+                    .is_some_and(|s| s != f.severity.as_str())
+                {
+                    bad.push(format!(
+                        "severity {} (want {})",
+                        f.severity.as_str(),
+                        want.severity.as_ref().unwrap()
+                    ));
                 }
                 if !bad.is_empty() {
-                    failures.push(format!("{label}: {} — all findings: {got:?}", bad.join(", ")));
+                    failures.push(format!(
+                        "{label}: {} — all findings: {got:?}",
+                        bad.join(", ")
+                    ));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {count} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!("{count} fixture cases passed");
 }

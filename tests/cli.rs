@@ -17,7 +17,12 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -33,19 +38,35 @@ fn stdout(o: &Output) -> String {
 }
 
 fn jsonl(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
 fn stdin_marking_blocks_with_exit_1_and_jsonl_fields() {
-    let out = run_with_stdin(&["scan", "--format", "jsonl", "-"], "机密★1年\n关于某项工作的通知");
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run_with_stdin(
+        &["scan", "--format", "jsonl", "-"],
+        "机密★1年\n关于某项工作的通知",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = jsonl(&out);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["path"], "-");
     assert_eq!(rows[0]["decision"], "block");
     let f = &rows[0]["findings"][0];
-    for (key, want) in [("rule", "cm-0001"), ("category", "marking"), ("severity", "block"), ("text", "机密★1年")] {
+    for (key, want) in [
+        ("rule", "cm-0001"),
+        ("category", "marking"),
+        ("severity", "block"),
+        ("text", "机密★1年"),
+    ] {
         assert_eq!(f[key], want, "{key}");
     }
     assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(0), Some(5)));
@@ -53,13 +74,19 @@ fn stdin_marking_blocks_with_exit_1_and_jsonl_fields() {
 
 #[test]
 fn passing_text_exits_0_and_fail_on_block_ignores_reviews() {
-    let out = run_with_stdin(&["scan", "--format", "jsonl"], "今天天气晴朗，市民出行注意安全。");
+    let out = run_with_stdin(
+        &["scan", "--format", "jsonl"],
+        "今天天气晴朗，市民出行注意安全。",
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(jsonl(&out)[0]["decision"], "pass");
     let review_only = "内部资料 注意保存\n会议纪要";
     let out = run_with_stdin(&["scan", "--format", "jsonl", "-"], review_only);
     assert_eq!(out.status.code(), Some(1));
-    let out = run_with_stdin(&["scan", "--format", "jsonl", "--fail-on", "block", "-"], review_only);
+    let out = run_with_stdin(
+        &["scan", "--format", "jsonl", "--fail-on", "block", "-"],
+        review_only,
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(jsonl(&out)[0]["decision"], "review");
 }
@@ -74,27 +101,54 @@ fn folders_are_walked_and_bad_files_are_named_without_stopping_the_run() {
     std::fs::write(dir.join("sub/d.htm"), "<p>正文</p>").unwrap();
     std::fs::write(dir.join("skip.bin"), [0u8, 1, 2]).unwrap();
     std::fs::write(dir.join("gbk.txt"), [0xBB, 0xFA, 0xC3, 0xDC]).unwrap(); // 机密 in GBK
-    let out = baomi().args(["scan", "--format", "jsonl"]).arg(&dir).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "an unreadable file makes the run exit 2");
+    let out = baomi()
+        .args(["scan", "--format", "jsonl"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unreadable file makes the run exit 2"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("gbk.txt") && stderr.contains("UTF-8"), "{stderr}");
+    assert!(
+        stderr.contains("gbk.txt") && stderr.contains("UTF-8"),
+        "{stderr}"
+    );
     let rows = jsonl(&out);
     let names: Vec<String> = rows
         .iter()
-        .map(|r| Path::new(r["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().to_string())
+        .map(|r| {
+            Path::new(r["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
         .collect();
     assert_eq!(names, ["a.txt", "b.html", "gbk.txt", "c.md", "d.htm"]);
     let by_name = |n: &str| &rows[names.iter().position(|x| x == n).unwrap()];
     assert_eq!(by_name("b.html")["decision"], "block");
     assert_eq!(by_name("b.html")["findings"][0]["text"], "机<b>密</b>★1年");
-    assert_eq!(by_name("gbk.txt")["decision"], "review", "unreadable input fails closed");
-    assert!(by_name("gbk.txt")["error"].as_str().unwrap().contains("UTF-8"));
+    assert_eq!(
+        by_name("gbk.txt")["decision"],
+        "review",
+        "unreadable input fails closed"
+    );
+    assert!(by_name("gbk.txt")["error"]
+        .as_str()
+        .unwrap()
+        .contains("UTF-8"));
     assert_eq!(by_name("a.txt")["decision"], "pass");
 }
 
 #[test]
 fn missing_file_is_exit_2_naming_it() {
-    let out = baomi().args(["scan", "/nonexistent/baomi-nowhere.txt"]).output().unwrap();
+    let out = baomi()
+        .args(["scan", "/nonexistent/baomi-nowhere.txt"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("baomi-nowhere.txt"));
 }
@@ -103,26 +157,52 @@ fn missing_file_is_exit_2_naming_it() {
 fn every_output_format_renders_the_finding() {
     let text = "机密★1年\n关于某项工作的通知";
     let human = stdout(&run_with_stdin(&["scan", "-"], text));
-    assert!(human.contains("BLOCK") && human.contains("⟦机密★1年⟧") && human.contains("cm-0001"), "{human}");
-    let json: serde_json::Value = serde_json::from_str(&stdout(&run_with_stdin(&["scan", "--format", "json", "-"], text))).unwrap();
+    assert!(
+        human.contains("BLOCK") && human.contains("⟦机密★1年⟧") && human.contains("cm-0001"),
+        "{human}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run_with_stdin(
+        &["scan", "--format", "json", "-"],
+        text,
+    )))
+    .unwrap();
     assert_eq!(json[0]["findings"][0]["rule"], "cm-0001");
     let csv = stdout(&run_with_stdin(&["scan", "--format", "csv", "-"], text));
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("path,decision,rule,category,severity,line,start,end,text,error"));
-    assert_eq!(lines.next(), Some("-,block,cm-0001,marking,block,1,0,5,机密★1年,"));
-    let sarif: serde_json::Value = serde_json::from_str(&stdout(&run_with_stdin(&["scan", "--format", "sarif", "-"], text))).unwrap();
+    assert_eq!(
+        lines.next(),
+        Some("path,decision,rule,category,severity,line,start,end,text,error")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("-,block,cm-0001,marking,block,1,0,5,机密★1年,")
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&run_with_stdin(
+        &["scan", "--format", "sarif", "-"],
+        text,
+    )))
+    .unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "cm-0001");
     assert_eq!(result["level"], "error");
-    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["charLength"], 5);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["charLength"],
+        5
+    );
 }
 
 #[test]
 fn utf16_offsets_on_request() {
-    let out = run_with_stdin(&["scan", "--format", "jsonl", "--utf16", "-"], "😀\n机密★1年");
+    let out = run_with_stdin(
+        &["scan", "--format", "jsonl", "--utf16", "-"],
+        "😀\n机密★1年",
+    );
     let f = &jsonl(&out)[0]["findings"][0];
-    assert_eq!((f["start"].as_u64(), f["start_utf16"].as_u64()), (Some(2), Some(3)));
+    assert_eq!(
+        (f["start"].as_u64(), f["start_utf16"].as_u64()),
+        (Some(2), Some(3))
+    );
     let out = run_with_stdin(&["scan", "--format", "jsonl", "-"], "😀\n机密★1年");
     assert!(jsonl(&out)[0]["findings"][0].get("start_utf16").is_none());
 }
@@ -130,7 +210,12 @@ fn utf16_offsets_on_request() {
 #[test]
 fn lexicon_check_passes_on_the_bundled_lexicons_and_names_failures() {
     let out = baomi().args(["lexicon", "check"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout(&out).contains("0 failed"));
 
     let dir = temp_dir("badlex");
@@ -139,20 +224,34 @@ fn lexicon_check_passes_on_the_bundled_lexicons_and_names_failures() {
         "[[entry]]\nid = \"loc-1\"\ncategory = \"register\"\nseverity = \"block\"\ntext = \"某代号工程\"\nreason = \"r\"\nexamples.hit = [\"某代号\"]\nexamples.miss = [\"无关\"]\n",
     )
     .unwrap();
-    let out = baomi().args(["lexicon", "check"]).arg(&dir).output().unwrap();
+    let out = baomi()
+        .args(["lexicon", "check"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("local.toml:1: entry \"loc-1\" examples.hit does not hit"), "{stderr}");
+    assert!(
+        stderr.contains("local.toml:1: entry \"loc-1\" examples.hit does not hit"),
+        "{stderr}"
+    );
 
     std::fs::write(
         dir.join("local.toml"),
         "[[entry]]\nid = \"loc-1\"\ncategory = \"internal\"\nseverity = \"review\"\ntext = \"内部資料\"\nreason = \"r\"\nexamples.hit = [\"x\"]\nexamples.miss = [\"y\"]\n",
     )
     .unwrap();
-    let out = baomi().args(["lexicon", "check"]).arg(&dir).output().unwrap();
+    let out = baomi()
+        .args(["lexicon", "check"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("local.toml:1: entry \"loc-1\" normalizes to the same text as \"in-0001\""), "{stderr}");
+    assert!(
+        stderr.contains("local.toml:1: entry \"loc-1\" normalizes to the same text as \"in-0001\""),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -164,11 +263,24 @@ fn user_lexicons_add_to_and_replace_bundled_files() {
     )
     .unwrap();
     let lex = dir.to_str().unwrap();
-    let out = run_with_stdin(&["scan", "--format", "jsonl", "--lexicons", lex, "-"], "印发《某市某工程选址报告》的通知");
+    let out = run_with_stdin(
+        &["scan", "--format", "jsonl", "--lexicons", lex, "-"],
+        "印发《某市某工程选址报告》的通知",
+    );
     assert_eq!(jsonl(&out)[0]["findings"][0]["rule"], "reg-local-1");
     // The bundled register.toml (rg-0001) was replaced by the user's file.
-    let out = run_with_stdin(&["scan", "--format", "jsonl", "--lexicons", lex, "-"], "根据示例密〔2099〕1号文件精神");
+    let out = run_with_stdin(
+        &["scan", "--format", "jsonl", "--lexicons", lex, "-"],
+        "根据示例密〔2099〕1号文件精神",
+    );
     assert_eq!(jsonl(&out)[0]["decision"], "pass");
-    let terms = stdout(&baomi().args(["lexicon", "export", "--terms", "--lexicons", lex]).output().unwrap());
-    assert!(terms.lines().any(|l| l == "某市某工程选址报告") && terms.lines().any(|l| l == "内部资料"));
+    let terms = stdout(
+        &baomi()
+            .args(["lexicon", "export", "--terms", "--lexicons", lex])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        terms.lines().any(|l| l == "某市某工程选址报告") && terms.lines().any(|l| l == "内部资料")
+    );
 }
