@@ -178,17 +178,18 @@ fn glued_to_digits(text: &str, start: usize, end: usize) -> bool {
 pub fn digit_runs(text: &str, min_len: usize) -> Vec<std::ops::Range<usize>> {
     let b = text.as_bytes();
     let mut runs = Vec::new();
+    // Groups of the current run: (start, end); reused, no allocation per run.
+    let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
+        match b[i..].iter().position(u8::is_ascii_digit) {
+            Some(p) => i += p,
+            None => break,
         }
         let start = i;
         let glued_before =
             start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'.');
-        // Groups: (start, end) of each digit group.
-        let mut groups: Vec<(usize, usize)> = Vec::new();
+        groups.clear();
         let mut digits = 0;
         loop {
             let g = i;
@@ -221,9 +222,9 @@ pub fn digit_runs(text: &str, min_len: usize) -> Vec<std::ops::Range<usize>> {
         } else {
             runs.extend(
                 groups
-                    .into_iter()
+                    .iter()
                     .filter(|(s, e)| e - s >= min_len)
-                    .map(|(s, e)| s..e),
+                    .map(|&(s, e)| s..e),
             );
         }
     }

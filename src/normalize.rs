@@ -116,6 +116,15 @@ impl FoldTable {
         FoldTable { bmp, other }
     }
 
+    /// Whether a BMP ideograph folds to something else (the hot path of
+    /// normalization: one bounds-checked load, no map).
+    #[inline(always)]
+    fn folds_bmp(&self, c: char) -> bool {
+        self.bmp
+            .get((c as u32).wrapping_sub(BMP_LO) as usize)
+            .is_some_and(|&to| to != '\0')
+    }
+
     #[inline]
     fn get(&self, c: char) -> Option<char> {
         let code = c as u32;
@@ -213,7 +222,7 @@ fn plain_class(c: char) -> Option<Class> {
         '!'..='~' if !matches!(c, '*' | '-' | '_' | '[' | ']' | 'A'..='Z') => Some(Class::Other),
         '\u{3001}' | '\u{3002}' | '\u{300A}' | '\u{300B}' | '\u{2026}' | '\u{201C}'
         | '\u{201D}' => Some(Class::Other),
-        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' if fold_table().get(c).is_none() => {
+        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' if !fold_table().folds_bmp(c) => {
             Some(Class::Han)
         }
         _ => None,
