@@ -197,10 +197,10 @@ pub fn digit_runs(text: &str, min_len: usize) -> Vec<std::ops::Range<usize>> {
                 i += 1;
             }
             digits += i - g;
-            // An ID's check char `x` ends a group of 17 digits (the group,
-            // not the run: `王某5 11010119500106105x` is a 1-digit group and
-            // an 18-char one).
-            if i - g == 17 && i < b.len() && b[i] == b'x' {
+            // An ID's check char `x` ends a group of 17 digits
+            // (`王某5 11010119500106105x` is a 1-digit group and an 18-char
+            // one) or a grouped run of 17 (`110105 19491231 002x`).
+            if (i - g == 17 || digits == 17) && i < b.len() && b[i] == b'x' {
                 i += 1;
                 digits += 1;
             }
@@ -243,7 +243,7 @@ mod tests {
         let text =
             "身份证11010519491231002x，电话13812345678，key a13812345678 和 0.13812345678 及 \
                     138123456789，138-1234-5678，6217 0000 1000 2345 679，0371 12345678，\
-                    王某5 11010119500106105x 300";
+                    王某5 11010119500106105x 300，110105 19491231 002x";
         let runs: Vec<&str> = digit_runs(text, 11).into_iter().map(|r| &text[r]).collect();
         assert_eq!(
             runs,
@@ -254,6 +254,7 @@ mod tests {
                 "138-1234-5678",
                 "6217 0000 1000 2345 679",
                 "11010119500106105x",
+                "110105 19491231 002x",
             ]
         );
     }
