@@ -445,7 +445,10 @@ impl<'a> Normalizer<'a> {
             let c = input[pos..].chars().next()?;
             let next = pos + c.len_utf8();
             match fold(c) {
-                Fold::Drop | Fold::Noise(_) => {}
+                // A `*` between numerals is noise like any `*` between
+                // ideographs (`一*六个月`); reading it as the end of the run
+                // made normalization not idempotent (found by proptest).
+                Fold::Drop | Fold::Noise(_) | Fold::SoftStar => {}
                 Fold::Keep(ch, _) => {
                     if let Some(v) = numeral_value(ch) {
                         values.push(v);
@@ -455,7 +458,6 @@ impl<'a> Normalizer<'a> {
                         break;
                     }
                 }
-                Fold::SoftStar => break,
             }
             pos = next;
             if values.len() > 8 {
@@ -571,6 +573,7 @@ mod tests {
             "內部資料\n注意保存",
             "AKIA ＡＢＣ",
             "138****5678",
+            "密一*六个月",
         ] {
             let once = normalize(input).text;
             assert_eq!(normalize(&once).text, once, "input: {input:?}");
