@@ -17,6 +17,8 @@ pub enum ApiError {
     Forbidden(String),
     /// 404: nothing with that id (or not visible to this token).
     NotFound(String),
+    /// 405: the route exists, not with this method.
+    MethodNotAllowed,
     /// 409: the state changed, or the action does not fit it.
     Conflict(String),
     /// 413: the body is larger than the configured limit.
@@ -42,6 +44,11 @@ impl ApiError {
             ),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take this method (see /api/v1/openapi.json)".into(),
+            ),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
             ApiError::TooLarge { limit } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
