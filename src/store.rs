@@ -11,7 +11,8 @@
 //!   in-process lock, plus `pg_advisory_xact_lock` on PostgreSQL so that
 //!   several instances append one at a time);
 //! - [`Store::verify_chain`] names the first event that was changed,
-//!   inserted or deleted, and any review row that disagrees with the chain;
+//!   inserted or deleted, and any review or resolution row that disagrees
+//!   with the chain;
 //! - only token hashes are stored, never the tokens.
 
 use crate::review::{Action, Role, Status, Transition};
@@ -231,6 +232,19 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
     ],
 )];
 
+/// A resolution row as [`Store::verify_chain`] compares it with its event.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ResolutionFields {
+    created_at: String,
+    action: String,
+    officer_token: String,
+    officer: String,
+    level: i64,
+    comment: String,
+    basis: String,
+    override_block: bool,
+}
+
 /// The hash of the chain before its first event.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -437,6 +451,17 @@ impl Store {
             "SELECT id, name, role, level, created_at, revoked_at FROM tokens WHERE hash = $1 AND revoked_at IS NULL",
         )
         .bind(sha256_hex(secret.as_bytes()))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::token_from_row).transpose()
+    }
+
+    /// The live (not revoked) token with this id (sessions of the pages).
+    pub async fn token_by_id(&self, id: &str) -> Result<Option<TokenInfo>> {
+        let row = sqlx::query(
+            "SELECT id, name, role, level, created_at, revoked_at FROM tokens WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(Self::token_from_row).transpose()
@@ -974,6 +999,8 @@ impl Store {
         let mut expected_prev = GENESIS.to_string();
         // What the chain says each review should look like now.
         let mut replay: BTreeMap<String, (String, String, String, i64, String)> = BTreeMap::new();
+        // What the chain says each review's resolution rows hold.
+        let mut chained_resolutions: BTreeMap<String, Vec<ResolutionFields>> = BTreeMap::new();
         let events = rows.len() as i64;
         let report = |problem: String| ChainReport {
             events,
@@ -1029,6 +1056,19 @@ impl Store {
                     };
                     state.2 = text("status");
                     state.3 = p["new_level"].as_i64().unwrap_or(state.3);
+                    chained_resolutions
+                        .entry(review_id)
+                        .or_default()
+                        .push(ResolutionFields {
+                            created_at: at,
+                            action: text("action"),
+                            officer_token: text("officer_token"),
+                            officer: text("officer"),
+                            level: p["level"].as_i64().unwrap_or(0),
+                            comment: text("comment"),
+                            basis: text("basis"),
+                            override_block: p["override_block"].as_bool().unwrap_or(false),
+                        });
                 }
                 _ => {}
             }
@@ -1095,6 +1135,50 @@ impl Store {
                     "review {missing} was deleted from the reviews table"
                 )),
             });
+        }
+        // Resolution rows are what forms and reports show: each must be the
+        // one its `resolved` event recorded.
+        let rows = sqlx::query(
+            "SELECT review_id, action, officer_token, officer, level, comment, basis, \
+             override_block, created_at FROM resolutions",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut tabled: BTreeMap<String, Vec<ResolutionFields>> = BTreeMap::new();
+        for row in &rows {
+            tabled
+                .entry(row.try_get("review_id")?)
+                .or_default()
+                .push(ResolutionFields {
+                    created_at: row.try_get("created_at")?,
+                    action: row.try_get("action")?,
+                    officer_token: row.try_get("officer_token")?,
+                    officer: row.try_get("officer")?,
+                    level: row.try_get("level")?,
+                    comment: row.try_get("comment")?,
+                    basis: row.try_get("basis")?,
+                    override_block: row.try_get::<i64, _>("override_block")? != 0,
+                });
+        }
+        for list in tabled.values_mut().chain(chained_resolutions.values_mut()) {
+            list.sort();
+        }
+        let ids: std::collections::BTreeSet<&String> =
+            tabled.keys().chain(chained_resolutions.keys()).collect();
+        for id in ids {
+            let (table, chain) = (tabled.get(id), chained_resolutions.get(id));
+            if table != chain {
+                return Ok(ChainReport {
+                    events,
+                    reviews,
+                    problem: Some(format!(
+                        "the resolutions of review {id} were changed, inserted or deleted: \
+                         the table has {}, the chain records {}",
+                        table.map_or(0, Vec::len),
+                        chain.map_or(0, Vec::len)
+                    )),
+                });
+            }
         }
         Ok(ChainReport {
             events,

@@ -2,7 +2,7 @@
 //! `/api/v1/openapi.json`), plus `/healthz`, `/readyz` and `/metrics`.
 
 use super::error::ApiError;
-use super::extract::{Caller, JsonBody};
+use super::extract::{Caller, JsonBody, PathParams, QueryParams};
 use super::AppState;
 use crate::engine::{Document, Format, ScanOptions, ENGINE_VERSION};
 use crate::review::{
@@ -10,7 +10,7 @@ use crate::review::{
 };
 use crate::store::{NewResolution, NewReview, ReviewRecord};
 use crate::verdict::{Decision, Verdict};
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -26,6 +26,7 @@ use tracing::Instrument;
 pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/reviews"),
     ("post", "/api/v1/check"),
+    ("get", "/api/v1/reviews"),
     ("get", "/api/v1/reviews/{id}"),
     ("get", "/api/v1/reviews/{id}/form"),
     ("post", "/api/v1/reviews/{id}/resolution"),
@@ -46,7 +47,10 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/api/v1/reviews", post(submit_review))
+        .route(
+            "/api/v1/reviews",
+            post(submit_review).get(super::web::search_reviews),
+        )
         .route("/api/v1/check", post(check_draft))
         .route("/api/v1/reviews/{id}", get(get_review))
         .route("/api/v1/reviews/{id}/form", get(get_form))
@@ -61,7 +65,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(super::web::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -275,7 +281,7 @@ async fn visible_review(
 async fn get_review(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let record = visible_review(&state, &caller, &id).await?;
     let officer = caller.0.role != Role::Cms;
@@ -296,8 +302,8 @@ struct FormQuery {
 async fn get_form(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-    Query(q): Query<FormQuery>,
+    PathParams(id): PathParams<String>,
+    QueryParams(q): QueryParams<FormQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let record = visible_review(&state, &caller, &id).await?;
@@ -339,7 +345,7 @@ struct ResolutionRequest {
 async fn resolve_review(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     JsonBody(req): JsonBody<ResolutionRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(&[Role::Officer], "resolving a review")?;
@@ -414,7 +420,7 @@ async fn resolve_review(
 async fn get_item(
     State(state): State<AppState>,
     caller: Caller,
-    Path(item_id): Path<String>,
+    PathParams(item_id): PathParams<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(
         &[Role::Cms, Role::Officer, Role::Admin],
@@ -449,7 +455,7 @@ struct QueueQuery {
 async fn get_queue(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<QueueQuery>,
+    QueryParams(q): QueryParams<QueueQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(&[Role::Officer, Role::Admin], "the review queue")?;
     if q.level.is_some_and(|l| !(1..=TOP_LEVEL).contains(&l)) {
@@ -507,7 +513,7 @@ pub fn report_period(from: &str, to: &str) -> Result<(String, String), String> {
 async fn get_report(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ReportQuery>,
+    QueryParams(q): QueryParams<ReportQuery>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Officer, Role::Admin], "reports")?;
     let (from, to) = report_period(&q.from, &q.to).map_err(ApiError::BadRequest)?;
@@ -593,7 +599,7 @@ async fn list_tokens(
 async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<StatusCode, ApiError> {
     caller.require(&[Role::Admin], "managing tokens")?;
     if state.store.revoke_token(&id).await? == 0 {

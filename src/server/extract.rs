@@ -1,6 +1,7 @@
 //! Request extractors that fail with a clear [`ApiError`]: bearer tokens
-//! with roles, and JSON bodies (content type, size limit, UTF-8, field paths
-//! in parse errors).
+//! with roles, JSON bodies (content type, size limit, UTF-8, field paths in
+//! parse errors), and query strings and path segments (axum's own
+//! rejections are plain text; these answer with the JSON error body).
 
 use super::error::ApiError;
 use super::AppState;
@@ -38,11 +39,14 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::Unauthorized)?;
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            // The pages: a session cookie (with CSRF checks), see `web`.
+            return super::web::caller_from_session(parts, state)
+                .await?
+                .map(Caller)
+                .ok_or(ApiError::Unauthorized);
+        };
+        let header = header.to_str().map_err(|_| ApiError::Unauthorized)?;
         let secret = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
@@ -91,12 +95,41 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            if path == "." || path.is_empty() {
+            // `?` marks a position the parser never reached (syntax errors).
+            if path == "." || path.is_empty() || path.contains('?') {
                 ApiError::BadRequest(format!("invalid JSON body: {inner}"))
             } else {
                 ApiError::BadRequest(format!("field `{path}`: {inner}"))
             }
         })?;
         Ok(JsonBody(value))
+    }
+}
+
+/// A query string of type `T`; a bad one is a JSON 400 naming the parameter.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryParams(q.0))
+            .map_err(|e| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+/// Path parameters of type `T`; a bad one (e.g. not UTF-8) is a JSON 400.
+pub struct PathParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathParams(p.0))
+            .map_err(|e| ApiError::BadRequest(e.body_text()))
     }
 }

@@ -8,6 +8,7 @@
 //! request id, review ids and rule ids, never document text.
 
 mod api;
+pub mod web;
 pub use api::{report_period, validate_token_request, ROUTES};
 pub mod callbacks;
 pub mod error;
@@ -112,6 +113,8 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     pub tokens: TokenCache,
     pub webhook_secret: String,
+    /// HMAC key of the pages' session cookies and CSRF tokens.
+    pub session_secret: String,
     /// Serializes lexicon reloads.
     reload_lock: tokio::sync::Mutex<()>,
 }
@@ -226,6 +229,14 @@ impl Service {
                 .await
                 .map_err(|e| e.to_string())?,
         };
+        let session_secret = store
+            .setting_or_init("session_secret", || {
+                let mut key = [0u8; 32];
+                getrandom::getrandom(&mut key).expect("the OS random source works");
+                hex::encode(key)
+            })
+            .await
+            .map_err(|e| e.to_string())?;
         // Load the segmenter now, not on the first request.
         tokio::task::spawn_blocking(crate::boundary::shared_jieba)
             .await
@@ -237,6 +248,7 @@ impl Service {
             metrics: metrics::Metrics::default(),
             tokens: TokenCache::default(),
             webhook_secret,
+            session_secret,
             reload_lock: tokio::sync::Mutex::new(()),
         });
         let router = api::router(state.clone());
