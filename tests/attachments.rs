@@ -445,7 +445,10 @@ fn the_item_takes_the_worst_of_its_text_and_attachments() {
         "通知.docx",
         &docx(&format!("{}{}", p("机密★1年"), p("通知")), &[]),
     );
-    assert_eq!(item_decision(Some(&text), &[clean.clone()]), Decision::Pass);
+    assert_eq!(
+        item_decision(Some(&text), std::slice::from_ref(&clean)),
+        Decision::Pass
+    );
     assert_eq!(
         item_decision(Some(&text), &[clean, marked]),
         Decision::Block

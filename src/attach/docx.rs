@@ -175,10 +175,8 @@ fn read_story(
                             run = None;
                             hidden = false;
                         }
-                        "p" | "comment" => {
-                            if !text.ends_with_newline() {
-                                text.push("\n", None)?;
-                            }
+                        "p" | "comment" if !text.ends_with_newline() => {
+                            text.push("\n", None)?;
                         }
                         _ => {}
                     }
@@ -192,7 +190,7 @@ fn read_story(
                 text.push(&t.xml10_content(), label(&contexts, hidden))?
             }
             Event::CData(t) if in_text && skip_to.is_none() => {
-                text.push(&&*t, label(&contexts, hidden))?
+                text.push(&t, label(&contexts, hidden))?
             }
             Event::GeneralRef(r) if in_text && skip_to.is_none() => {
                 text.push(&xml::resolve_ref(&r), label(&contexts, hidden))?

@@ -165,7 +165,7 @@ fn read_shared_strings(
                 _ => {}
             },
             Event::Text(t) if in_t && !in_phonetic => current.push_str(&t.xml10_content()),
-            Event::CData(t) if in_t && !in_phonetic => current.push_str(&&*t),
+            Event::CData(t) if in_t && !in_phonetic => current.push_str(&t),
             Event::GeneralRef(r) if in_t && !in_phonetic => current.push_str(&xml::resolve_ref(&r)),
             Event::Eof => return Ok(out),
             _ => {}
@@ -324,11 +324,7 @@ fn header_text(s: &str) -> String {
         }
         match chars.next() {
             Some('&') => out.push('&'),
-            Some('L' | 'C' | 'R') => {
-                if !out.is_empty() && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
+            Some('L' | 'C' | 'R') if !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
             Some('"') => {
                 for c in chars.by_ref() {
                     if c == '"' {

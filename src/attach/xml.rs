@@ -163,7 +163,7 @@ pub(super) fn for_each_text<R: BufRead>(
                 attrs.pop();
             }
             Event::Text(t) => on_text(&path, &attrs, &t.xml10_content()),
-            Event::CData(t) => on_text(&path, &attrs, &&*t),
+            Event::CData(t) => on_text(&path, &attrs, &t),
             Event::GeneralRef(r) => on_text(&path, &attrs, &resolve_ref(&r)),
             Event::Eof => return Ok(()),
             _ => {}
