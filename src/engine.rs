@@ -8,6 +8,12 @@
 //! The pipeline for one document:
 //! extract → normalize (with offset maps back) → candidates → boundary
 //! confirmation → decide → verdict.
+//!
+//! [`Engine::scan_attachment`] reads an attached file into located parts
+//! ([`crate::attach`]), runs each part through the same pipeline, and counts
+//! bulk thresholds over the whole attachment. It does no I/O either; its only
+//! non-determinism is the attachment time budget ([`crate::attach::Limits`]),
+//! which when used up turns the answer into `review`, never `pass`.
 
 use crate::attach::{extract_parts, Limits};
 use crate::boundary::{shared_jieba, BoundaryChecker};

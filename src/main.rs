@@ -3,7 +3,11 @@
 //! Exit codes of `scan`: 0 when every input passes, 1 when any input is at
 //! or above `--fail-on` (default `review`), 2 on a usage error or when any
 //! input could not be read (each such input is reported with its file name
-//! and the decision `review`; the run goes on with the others).
+//! and the decision `review`; the run goes on with the others). An
+//! attachment (.docx, .xlsx, .pdf, .zip, .csv, or a file whose content is
+//! one) that was read but not wholly understood (encrypted, unsupported,
+//! damaged, over a limit) is a `review` with its `error`, exit 1, not 2: it
+//! is a verdict, not a failure to read.
 
 use anyhow::{bail, Context, Result};
 use baomi::engine::{Engine, EngineBuilder};
