@@ -656,6 +656,31 @@ fn a_pdf_that_crashes_the_parser_is_a_review() {
 }
 
 #[test]
+fn a_pdf_compression_bomb_is_refused_before_the_pdf_crates_expand_it() {
+    let bomb = pdf_with_deflated_content(&vec![b' '; 16 << 20]);
+    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    let limits = Limits {
+        max_total_bytes: 8 << 20,
+        ..Limits::default()
+    };
+    let v = quickly(|| scan_limited("炸弹.pdf", &bomb, &limits));
+    assert_review_error(
+        &v,
+        "炸弹.pdf: decompression bomb: more than 8388608 bytes once decompressed",
+    );
+    // The same stream under the limit is read (it holds only spaces).
+    let small = pdf_with_deflated_content(b"BT /F1 12 Tf 50 800 Td (hello) Tj ET");
+    let got = extract_parts("小.pdf", &small, &Limits::default());
+    assert!(
+        !got.problems
+            .iter()
+            .any(|p| p.error.to_string().contains("bomb")),
+        "{:?}",
+        got.problems
+    );
+}
+
+#[test]
 fn a_pdf_without_text_is_a_review() {
     let mut file = pdf(&[""]);
     // Keep the page, drop its only (empty) content.

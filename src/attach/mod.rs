@@ -208,7 +208,9 @@ pub enum AttachError {
     Unsupported { mime: String },
     #[error("zip bomb: entry expands {ratio}:1, ratio {ratio} exceeds {max}")]
     Ratio { ratio: u64, max: u64 },
-    #[error("zip bomb: more than {limit} bytes once decompressed (limit max_total_bytes)")]
+    #[error(
+        "decompression bomb: more than {limit} bytes once decompressed (limit max_total_bytes)"
+    )]
     TooLarge { limit: u64 },
     #[error("archives nested more than {max} deep (limit max_depth)")]
     TooDeep { max: usize },
@@ -358,7 +360,24 @@ fn kind_of(name: &str, bytes: &[u8]) -> Kind {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    find_from(hay, needle, 0).is_some()
+}
+
+/// The first position of `needle` in `hay` at or after `from`.
+fn find_from(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut i = from;
+    while i + needle.len() <= hay.len() {
+        let next = hay[i..hay.len() + 1 - needle.len()]
+            .iter()
+            .position(|b| *b == first)?;
+        i += next;
+        if hay[i..].starts_with(needle) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Reads one file at `location` (`display` is its name, for the type) into
@@ -645,6 +664,19 @@ mod tests {
             (6, "名单.xlsx › 名单 › 第2页"),
         ] {
             assert_eq!(part.location_at(at), want, "at {at}");
+        }
+    }
+
+    #[test]
+    fn find_from_finds_the_first_match_at_or_after() {
+        for (hay, needle, from, want) in [
+            (&b"endstream stream"[..], &b"stream"[..], 0, Some(3)),
+            (b"endstream stream", b"stream", 4, Some(10)),
+            (b"sstream", b"stream", 0, Some(1)),
+            (b"strea", b"stream", 0, None),
+            (b"abc", b"", 0, None),
+        ] {
+            assert_eq!(find_from(hay, needle, from), want, "{hay:?} {from}");
         }
     }
 

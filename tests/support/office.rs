@@ -373,6 +373,53 @@ pub fn pdf(pages: &[&str]) -> Vec<u8> {
     out
 }
 
+/// A PDF of one page whose content stream is `raw` bytes deflated (a
+/// FlateDecode stream), e.g. a compression bomb of spaces.
+pub fn pdf_with_deflated_content(raw: &[u8]) -> Vec<u8> {
+    use flate2::write::ZlibEncoder;
+    let mut encoder = ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(raw).unwrap();
+    let deflated = encoder.finish().unwrap();
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
+        {
+            let mut s = format!(
+                "<< /Length {} /Filter /FlateDecode >>\nstream\n",
+                deflated.len()
+            )
+            .into_bytes();
+            s.extend_from_slice(&deflated);
+            s.extend_from_slice(b"\nendstream");
+            s
+        },
+    ];
+    for (i, obj) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(obj);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
 fn stream(data: &[u8]) -> Vec<u8> {
     let mut s = format!("<< /Length {} >>\nstream\n", data.len()).into_bytes();
     s.extend_from_slice(data);
