@@ -189,15 +189,15 @@ fn parse_ref(r: &str) -> Option<(u32, u32)> {
 
 /// A number as written, except that an integral value in exponent or
 /// decimal form is written out in digits.
-fn number_text(raw: &str) -> String {
+fn number_text(raw: &str) -> std::borrow::Cow<'_, str> {
     if raw.contains(['E', 'e', '.']) {
         if let Ok(v) = raw.parse::<f64>() {
             if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e18 {
-                return format!("{v:.0}");
+                return format!("{v:.0}").into();
             }
         }
     }
-    raw.to_string()
+    raw.into()
 }
 
 /// One sheet: its cells, and its header/footer text.
@@ -225,7 +225,7 @@ fn read_sheet(
         match reader.next(&mut buf, budget)? {
             Event::Start(e) | Event::Empty(e) if matches!(e.local_name().as_ref(), "row" | "c") => {
                 if e.local_name().as_ref() == "row" {
-                    row = match xml::attr(&e, "r").and_then(|r| r.parse::<u32>().ok()) {
+                    row = match xml::raw_attr(&e, "r").and_then(|r| r.parse::<u32>().ok()) {
                         Some(r) if r >= 1 => r - 1,
                         _ if row_seen => row.saturating_add(1),
                         _ => 0,
@@ -233,14 +233,17 @@ fn read_sheet(
                     row_seen = true;
                     col = u32::MAX; // the first cell without a ref is column A
                 } else {
-                    match xml::attr(&e, "r").as_deref().and_then(parse_ref) {
+                    match xml::raw_attr(&e, "r").as_deref().and_then(parse_ref) {
                         Some((r, c)) => {
                             row = r;
                             col = c;
                         }
                         None => col = col.wrapping_add(1),
                     }
-                    cell_type = xml::attr(&e, "t").unwrap_or_default();
+                    cell_type.clear();
+                    if let Some(t) = xml::raw_attr(&e, "t") {
+                        cell_type.push_str(&t);
+                    }
                     value.clear();
                 }
             }
@@ -264,29 +267,31 @@ fn read_sheet(
                     }
                 }
                 "c" => {
-                    let text = match cell_type.as_str() {
+                    let number;
+                    let text: &str = match cell_type.as_str() {
                         "s" => value
                             .trim()
                             .parse::<usize>()
                             .ok()
                             .and_then(|i| shared.get(i))
-                            .cloned()
-                            .unwrap_or_default(),
-                        "inlineStr" | "str" | "e" | "d" | "b" => std::mem::take(&mut value),
-                        _ => number_text(value.trim()),
+                            .map_or("", String::as_str),
+                        "inlineStr" | "str" | "e" | "d" | "b" => &value,
+                        _ => {
+                            number = number_text(value.trim());
+                            &number
+                        }
                     };
+                    if !text.is_empty() {
+                        budget.add_cell()?;
+                        match last_emitted_row {
+                            Some(r) if r == row => cells.push("\t", None)?,
+                            Some(_) => cells.push("\n", None)?,
+                            None => {}
+                        }
+                        last_emitted_row = Some(row);
+                        cells.push(text, Some(SpotLabel::Cell { row, col }))?;
+                    }
                     value.clear();
-                    if text.is_empty() {
-                        continue;
-                    }
-                    budget.add_cell()?;
-                    match last_emitted_row {
-                        Some(r) if r == row => cells.push("\t", None)?,
-                        Some(_) => cells.push("\n", None)?,
-                        None => {}
-                    }
-                    last_emitted_row = Some(row);
-                    cells.push(&text, Some(SpotLabel::Cell { row, col }))?;
                 }
                 _ => {}
             },

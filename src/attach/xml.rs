@@ -115,6 +115,19 @@ pub(super) fn attr(e: &BytesStart<'_>, local_name: &str) -> Option<String> {
     })
 }
 
+/// The raw value of the attribute with this local name, for values that
+/// never hold references (cell refs, type codes): no copy, no unescaping.
+pub(super) fn raw_attr<'e>(
+    e: &'e BytesStart<'_>,
+    local_name: &str,
+) -> Option<std::borrow::Cow<'e, str>> {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == local_name)
+        .map(|a| a.value)
+}
+
 /// An OOXML on/off attribute (`w:val`): absent or anything but 0/false/off
 /// means on.
 pub(super) fn is_on(e: &BytesStart<'_>) -> bool {
