@@ -129,17 +129,24 @@ impl CandidateFinder {
         }
         if !self.detectors.is_empty() {
             for run in digit_runs(text, 11) {
+                let digits = text[run.clone()]
+                    .bytes()
+                    .filter(u8::is_ascii_alphanumeric)
+                    .count();
                 for &(detector, entry) in &self.detectors {
-                    let len = run.end - run.start;
-                    let plausible = match detector {
-                        Detector::ResidentId => len == 18,
-                        Detector::BankCard => (16..=19).contains(&len),
-                        Detector::Mobile => len == 11,
+                    let (start, plausible) = match detector {
+                        Detector::ResidentId => (run.start, digits == 18),
+                        Detector::BankCard => (run.start, (16..=19).contains(&digits)),
+                        // `8613812345678`: the country code glued to a mobile.
+                        Detector::Mobile if digits == 13 && text[run.clone()].starts_with("86") => {
+                            (run.start + 2, true)
+                        }
+                        Detector::Mobile => (run.start, digits == 11),
                     };
                     if plausible {
                         out.push(Candidate {
                             entry,
-                            start: run.start,
+                            start,
                             end: run.end,
                         });
                     }
@@ -162,33 +169,66 @@ fn glued_to_digits(text: &str, start: usize, end: usize) -> bool {
         || (ends_digit && end < b.len() && b[end].is_ascii_digit())
 }
 
-/// Maximal runs of ASCII digits (an 18th-place `x` included) of at least
-/// `min_len`, not glued to ASCII letters or other digits (so the middle of a
-/// hex key or a longer number never reads as an ID). Only the number itself:
-/// a leading `+86` or `86` is not part of a mobile run here.
+/// Runs of ASCII digits that may be one number: a maximal run of at least
+/// `min_len` digits (an 18th-place `x` included), or digit groups joined by
+/// single spaces or hyphens (`138-1234-5678`, `6217 0000 1000 2345 679`,
+/// `410725 19850930 4524`) when every group has 3–8 digits and the total is
+/// a length some detector takes (11, 16–19). A run glued to ASCII letters or
+/// to a longer number (`a1381234…`, `0.1381234…`) is not a number of its own.
 pub fn digit_runs(text: &str, min_len: usize) -> Vec<std::ops::Range<usize>> {
     let b = text.as_bytes();
     let mut runs = Vec::new();
+    // Groups of the current run: (start, end); reused, no allocation per run.
+    let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            i += 1;
-            continue;
+        match b[i..].iter().position(u8::is_ascii_digit) {
+            Some(p) => i += p,
+            None => break,
         }
         let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        let mut end = i;
-        if end - start == 17 && i < b.len() && b[i] == b'x' {
-            end += 1;
-            i += 1;
-        }
         let glued_before =
             start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'.');
-        let glued_after = end < b.len() && (b[end].is_ascii_alphanumeric());
-        if end - start >= min_len && !glued_before && !glued_after {
+        groups.clear();
+        let mut digits = 0;
+        loop {
+            let g = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            digits += i - g;
+            // An ID's check char `x` ends a group of 17 digits
+            // (`王某5 11010119500106105x` is a 1-digit group and an 18-char
+            // one) or a grouped run of 17 (`110105 19491231 002x`).
+            if (i - g == 17 || digits == 17) && i < b.len() && b[i] == b'x' {
+                i += 1;
+                digits += 1;
+            }
+            groups.push((g, i));
+            let joined =
+                i + 1 < b.len() && (b[i] == b' ' || b[i] == b'-') && b[i + 1].is_ascii_digit();
+            if !joined {
+                break;
+            }
+            i += 1;
+        }
+        let end = i;
+        let glued_after = end < b.len() && b[end].is_ascii_alphanumeric();
+        if glued_before || glued_after {
+            continue;
+        }
+        let grouped_ok = groups.len() > 1
+            && groups.iter().all(|(s, e)| (3..=8).contains(&(e - s)))
+            && (digits == 11 || (16..=19).contains(&digits));
+        if grouped_ok {
             runs.push(start..end);
+        } else {
+            runs.extend(
+                groups
+                    .iter()
+                    .filter(|(s, e)| e - s >= min_len)
+                    .map(|&(s, e)| s..e),
+            );
         }
     }
     runs
@@ -200,11 +240,22 @@ mod tests {
 
     #[test]
     fn digit_runs_are_maximal_and_not_glued() {
-        let text = "身份证11010519491231002x，电话13812345678，key a13812345678 和 0.13812345678 及 138123456789";
+        let text =
+            "身份证11010519491231002x，电话13812345678，key a13812345678 和 0.13812345678 及 \
+                    138123456789，138-1234-5678，6217 0000 1000 2345 679，0371 12345678，\
+                    王某5 11010119500106105x 300，110105 19491231 002x";
         let runs: Vec<&str> = digit_runs(text, 11).into_iter().map(|r| &text[r]).collect();
         assert_eq!(
             runs,
-            vec!["11010519491231002x", "13812345678", "138123456789"]
+            vec![
+                "11010519491231002x",
+                "13812345678",
+                "138123456789",
+                "138-1234-5678",
+                "6217 0000 1000 2345 679",
+                "11010119500106105x",
+                "110105 19491231 002x",
+            ]
         );
     }
 }

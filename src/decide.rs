@@ -11,9 +11,11 @@
 //! 4. placement: `applied` labels and `marking`s must stand applied
 //!    ([`crate::placement`]), and markings get their severity from where they
 //!    stand;
-//! 5. context: a `lower` word within the window lowers one step (below info
-//!    drops), a `raise` word raises one step; `required` context drops hits
-//!    without a raise word;
+//! 5. context (within `window` chars): an `exclude` word drops the hit; with
+//!    `required`, a hit without a `raise` word is dropped (the word gates, it
+//!    does not raise); otherwise a `raise` word raises one step and a `lower`
+//!    word lowers one step (below info drops); with both, the raise wins
+//!    (fail closed);
 //! 6. bulk: from `count` distinct hits of an entry on, each has at least the
 //!    bulk severity (one ID number is a review, a list is a block);
 //! 7. overlaps: a hit inside a longer hit of the same category is dropped.
@@ -54,6 +56,9 @@ const CARD_WORDS: &[&str] = &[
     "信用卡",
 ];
 
+/// Words that make an 18-char number that passes both checks a credit code.
+const CREDIT_CODE_WORDS: &[&str] = &["信用代码", "社会信用", "机构代码", "纳税人识别号"];
+
 /// What the decide stage needs of the document.
 pub struct DocumentView<'a> {
     /// The normalized text the candidates point into.
@@ -62,6 +67,8 @@ pub struct DocumentView<'a> {
     pub extracted: &'a str,
     /// Maps a normalized byte range to an extracted byte range.
     pub to_extracted: &'a dyn Fn(Range<usize>) -> Range<usize>,
+    /// Where "the top" starts in the extracted text (the `<body>` of HTML).
+    pub top_start: usize,
 }
 
 /// Runs steps 1–7 of the module docs.
@@ -92,7 +99,13 @@ pub fn decide(
             Boundary::None => {}
         }
         if let Matcher::Detector(detector) = entry.matcher {
-            match validate_number(detector, matched, text, cand.start, cand.end) {
+            // Grouped forms (`138-1234-5678`, `6217 0000 …`) validate on
+            // their digits alone.
+            let digits: String = matched
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
+            match validate_number(detector, &digits, text, cand.start, cand.end) {
                 Some(note) => stages.push(note),
                 None => continue,
             }
@@ -102,7 +115,7 @@ pub fn decide(
             PlacementPolicy::Any => {}
             PlacementPolicy::Applied | PlacementPolicy::Marking => {
                 let span = (doc.to_extracted)(cand.start..cand.end);
-                let placed = place(doc.extracted, span, companions);
+                let placed = place(doc.extracted, span, companions, doc.top_start);
                 let decided = if entry.placement == PlacementPolicy::Applied {
                     applied_label(&placed).map(|note| (entry.severity, note))
                 } else {
@@ -118,8 +131,12 @@ pub fn decide(
             }
         }
         let mut context_word = None;
-        if !entry.context.raise.is_empty() || !entry.context.lower.is_empty() {
+        let context = &entry.context;
+        if !context.raise.is_empty() || !context.lower.is_empty() || !context.exclude.is_empty() {
             let window = window(text, cand.start, cand.end, entry.context.window);
+            if context.exclude.iter().any(|w| window.contains(w.as_str())) {
+                continue;
+            }
             let lower = entry
                 .context
                 .lower
@@ -130,29 +147,47 @@ pub fn decide(
                 .raise
                 .iter()
                 .find(|w| window.contains(w.as_str()));
-            if entry.context.required && raise.is_none() {
-                continue;
-            }
-            if let Some(word) = lower {
-                match severity.lowered() {
-                    Some(s) => {
-                        stages.push(format!(
-                            "context: “{word}” nearby lowers it to {}",
-                            s.as_str()
-                        ));
-                        severity = s;
+            if entry.context.required {
+                // Required context gates the hit; it does not also raise it.
+                match raise {
+                    Some(word) => {
+                        stages.push(format!("context: “{word}” nearby, as this rule requires"));
                         context_word = Some(word.clone());
                     }
                     None => continue,
                 }
-            }
-            if let Some(word) = raise {
-                severity = severity.raised();
-                stages.push(format!(
-                    "context: “{word}” nearby raises it to {}",
-                    severity.as_str()
-                ));
-                context_word = Some(word.clone());
+            } else {
+                match (raise, lower) {
+                    (Some(up), Some(down)) => {
+                        // Unsure which reading is right: fail closed.
+                        severity = severity.raised();
+                        stages.push(format!(
+                            "context: “{up}” raises it to {} despite “{down}” (when both appear, the stricter reading wins)",
+                            severity.as_str()
+                        ));
+                        context_word = Some(up.clone());
+                    }
+                    (Some(word), None) => {
+                        severity = severity.raised();
+                        stages.push(format!(
+                            "context: “{word}” nearby raises it to {}",
+                            severity.as_str()
+                        ));
+                        context_word = Some(word.clone());
+                    }
+                    (None, Some(word)) => match severity.lowered() {
+                        Some(s) => {
+                            stages.push(format!(
+                                "context: “{word}” nearby lowers it to {}",
+                                s.as_str()
+                            ));
+                            severity = s;
+                            context_word = Some(word.clone());
+                        }
+                        None => continue,
+                    },
+                    (None, None) => {}
+                }
             }
         }
         hits.push(Hit {
@@ -193,9 +228,20 @@ fn validate_number(
     end: usize,
 ) -> Option<String> {
     match detector {
-        Detector::ResidentId => (validate::is_resident_id(number)
-            && !validate::is_social_credit_code(number))
-        .then(|| "validator: GB 11643 area code, birth date and check digit are valid".to_string()),
+        Detector::ResidentId => {
+            if !validate::is_resident_id(number) {
+                return None;
+            }
+            // About 1 in 31 valid ID numbers also pass the GB 32100 check, so
+            // a credit code is assumed only when the text says so.
+            if validate::is_social_credit_code(number) {
+                let near = window(text, start, end, 12);
+                if CREDIT_CODE_WORDS.iter().any(|w| near.contains(w)) {
+                    return None;
+                }
+            }
+            Some("validator: GB 11643 area code, birth date and check digit are valid".to_string())
+        }
         Detector::BankCard => {
             if !validate::is_bank_card(number) || validate::is_resident_id(number) {
                 return None;
@@ -239,6 +285,18 @@ fn applied_marking(
         return None;
     }
     let full = matched.contains('★') || matched.chars().any(|c| c.is_ascii_digit());
+    if !full {
+        // `秘密级` describes a level (`涉密载体\n秘密级\n17份`); only as the
+        // very first line of a document or attachment is it a damaged mark.
+        // A bare level with a number beside it is a row of a counts table
+        // (`机密 2`), unless the line is a marking field
+        // (`密级：机密 保密期限：5年`).
+        if (matched.ends_with('级') && placed.lines_above > 0)
+            || (placed.digits_beside && !placed.field_label_beside)
+        {
+            return None;
+        }
+    }
     if placed.standalone || placed.bracketed {
         if placed.near_top {
             Some((

@@ -164,6 +164,7 @@ impl Engine {
             normalized: &normalized.text,
             extracted: &extracted.text,
             to_extracted: &to_extracted,
+            top_start: extracted.body_start,
         };
         let hits = if candidates.is_empty() {
             Vec::new()

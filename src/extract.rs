@@ -28,6 +28,9 @@ pub struct Extracted {
     pub text: String,
     /// `None` when the text is the input itself.
     pub map: Option<OffsetMap>,
+    /// Where the page's `<body>` starts in the text (0 for plain text or a
+    /// fragment): what comes before is the page's head.
+    pub body_start: usize,
 }
 
 impl Extracted {
@@ -49,6 +52,7 @@ pub fn extract_text(input: &str) -> Extracted {
     Extracted {
         text: input.to_string(),
         map: None,
+        body_start: 0,
     }
 }
 
@@ -59,11 +63,14 @@ pub fn extract_html(input: &str) -> Extracted {
         bytes: input.as_bytes(),
         out: String::with_capacity(input.len() / 2),
         map: OffsetMap::with_capacity(64),
+        body_start: 0,
+        in_pre: false,
     };
     ex.run();
     Extracted {
         text: ex.out,
         map: Some(ex.map),
+        body_start: ex.body_start,
     }
 }
 
@@ -138,6 +145,9 @@ struct HtmlExtractor<'a> {
     bytes: &'a [u8],
     out: String,
     map: OffsetMap,
+    body_start: usize,
+    /// Inside `<pre>`, line breaks are line breaks.
+    in_pre: bool,
 }
 
 impl HtmlExtractor<'_> {
@@ -147,6 +157,10 @@ impl HtmlExtractor<'_> {
             match self.bytes[i] {
                 b'<' => i = self.tag(i),
                 b'&' => i = self.entity(i, true),
+                b'\n' if self.in_pre => {
+                    self.emit('\n', i..i + 1);
+                    i += 1;
+                }
                 b'\n' | b'\r' | b'\t' => {
                     self.emit(' ', i..i + 1);
                     i += 1;
@@ -213,6 +227,12 @@ impl HtmlExtractor<'_> {
         let (attrs, tag_end) = self.attributes(j);
         if BLOCK_TAGS.contains(&name.as_str()) {
             self.line_break(i..tag_end);
+        }
+        if name == "pre" {
+            self.in_pre = !closing;
+        }
+        if name == "body" && !closing {
+            self.body_start = self.out.len();
         }
         if !closing {
             for (attr, value) in attrs {
@@ -400,7 +420,13 @@ fn named_entity(name: &str) -> Option<char> {
         "ensp" => '\u{2002}',
         "emsp" => '\u{2003}',
         "thinsp" => '\u{2009}',
-        "zwsp" => '\u{200B}',
+        "zwsp"
+        | "ZeroWidthSpace"
+        | "NegativeThinSpace"
+        | "NegativeMediumSpace"
+        | "NegativeThickSpace"
+        | "NegativeVeryThinSpace" => '\u{200B}',
+        "NoBreak" | "NonBreakingSpace" => '\u{A0}',
         "zwnj" => '\u{200C}',
         "zwj" => '\u{200D}',
         "lrm" => '\u{200E}',
@@ -511,7 +537,20 @@ mod tests {
     }
 
     #[test]
-    fn source_newlines_are_spaces_not_lines() {
+    fn source_newlines_are_spaces_not_lines_except_in_pre() {
         assert_eq!(text("<p>标注为\n机密</p>"), "标注为 机密\n");
+        assert_eq!(text("<pre>机密★1年\n正文</pre>"), "机密★1年\n正文\n");
+    }
+
+    #[test]
+    fn body_start_marks_the_end_of_the_head() {
+        let ex = extract_html(
+            "<html><head><title>标题</title><meta name=a content=b></head><body><p>正文</p>",
+        );
+        assert!(
+            ex.text[ex.body_start..].starts_with("正文"),
+            "{:?}",
+            &ex.text[ex.body_start..]
+        );
     }
 }

@@ -151,6 +151,9 @@ pub struct Context {
     /// Lower severity one step; below info the hit is dropped.
     #[serde(default)]
     pub lower: Vec<String>,
+    /// Drop the hit: the words show it is something else (`第10.1.2.3条`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
     #[serde(default = "default_window")]
     pub window: usize,
     /// The hit counts only when a `raise` word is present.
@@ -369,6 +372,7 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
     let mut context = raw.context;
     context.raise = context.raise.iter().map(|w| normalize_term(w)).collect();
     context.lower = context.lower.iter().map(|w| normalize_term(w)).collect();
+    context.exclude = context.exclude.iter().map(|w| normalize_term(w)).collect();
     if context.required && context.raise.is_empty() {
         return Err(err("context.required needs context.raise words".into()));
     }

@@ -12,8 +12,11 @@
 use anyhow::{bail, Context, Result};
 use baomi::engine::{Engine, EngineBuilder};
 use baomi::extract::looks_like_html;
-use baomi::lexicon::{embedded_sources, load_dir, Lexicon, LexiconSource};
+use baomi::lexicon::Lexicon;
 use baomi::output::{self, ScanOk, ScanRecord};
+use baomi::review::Role;
+use baomi::server::{ServeConfig, Service};
+use baomi::store::{ContentRetention, Store};
 use baomi::{Decision, Document, Format, ScanOptions};
 use clap::{Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
@@ -40,9 +43,102 @@ enum Command {
     /// Check or export lexicons.
     #[command(subcommand)]
     Lexicon(LexiconCommand),
+    /// Run the publish hook (HTTP API) on the bundled lexicons and a SQLite
+    /// file in the working directory unless configured otherwise.
+    Serve(ServeArgs),
+    /// Manage bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Verify the hash-chained audit record.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Figures for the annual 保密自查报告.
+    Report(ReportArgs),
     /// Deterministic synthetic inputs for benchmarks.
     #[command(subcommand, hide = true)]
     Synth(SynthCommand),
+}
+
+/// Where settings come from, strongest first: command line, environment
+/// (`BAOMI_*`), the config file (`--config`, `BAOMI_CONFIG`, or `baomi.toml`
+/// in the working directory when present), built-in defaults.
+#[derive(clap::Args, Clone)]
+struct DbArgs {
+    /// `sqlite://PATH` (default `sqlite://baomi.sqlite`) or `postgres://…`.
+    #[arg(long, env = "BAOMI_DATABASE_URL")]
+    database_url: Option<String>,
+    /// A TOML config file (keys as in README: listen, database_url, lexicons, …).
+    #[arg(long, env = "BAOMI_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one).
+    #[arg(long, env = "BAOMI_LISTEN")]
+    listen: Option<String>,
+    /// A directory of lexicon files on top of the bundled ones.
+    #[arg(long, env = "BAOMI_LEXICONS")]
+    lexicons: Option<PathBuf>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; prints the token alone on stdout, once. Only its hash is stored.
+    Create {
+        #[arg(long)]
+        role: String,
+        /// Officer level: 1 部门负责人, 2 分管领导, 3 保密工作负责人.
+        #[arg(long)]
+        level: Option<i64>,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a token by id or name.
+    Revoke {
+        id_or_name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain; exit 1 and name the first changed, inserted or deleted row.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// First day, e.g. 2026-01-01.
+    #[arg(long)]
+    from: String,
+    /// Last day (inclusive), e.g. 2026-12-31.
+    #[arg(long)]
+    to: String,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    format: ReportFormat,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Markdown,
+    Csv,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -127,6 +223,13 @@ enum SynthCommand {
 }
 
 fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BAOMI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -152,6 +255,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => serve(args),
+        Command::Token(cmd) => runtime()?.block_on(token(cmd)),
+        Command::Audit(AuditCommand::Verify { db }) => runtime()?.block_on(async {
+            let store = open_store(&db).await?;
+            let report = store.verify_chain().await?;
+            println!("{report}");
+            Ok(if report.problem.is_none() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }),
+        Command::Report(args) => runtime()?.block_on(report(args)),
         Command::Synth(SynthCommand::Lexicon { count, seed, dir }) => {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             let source = baomi::synthetic::lexicon_source(count, seed);
@@ -169,32 +285,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// The bundled lexicons with `dir` on top: a file of `dir` whose name is a
-/// bundled file's name replaces it; other files add to them.
-fn lexicon_sources(dir: Option<&Path>) -> Result<Vec<LexiconSource>> {
-    let mut sources = embedded_sources();
-    if let Some(dir) = dir {
-        let user = load_dir(dir)
-            .with_context(|| format!("reading lexicon directory {}", dir.display()))?;
-        if user.is_empty() {
-            bail!("lexicon directory {} holds no .toml file", dir.display());
-        }
-        for source in user {
-            let file_name = Path::new(&source.name)
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            match sources.iter().position(|s| s.name == file_name) {
-                Some(i) => sources[i] = source,
-                None => sources.push(source),
-            }
-        }
-    }
-    Ok(sources)
-}
-
 fn load_lexicon(dir: Option<&Path>) -> Result<Lexicon> {
-    Ok(Lexicon::from_sources(&lexicon_sources(dir)?)?)
+    let sources = baomi::server::lexicon_sources(dir).map_err(anyhow::Error::msg)?;
+    Ok(Lexicon::from_sources(&sources)?)
 }
 
 fn build_engine(dir: Option<&Path>) -> Result<Engine> {
@@ -459,4 +552,199 @@ fn has_html_extension(p: &Path) -> bool {
     p.extension()
         .and_then(|x| x.to_str())
         .is_some_and(|x| x.eq_ignore_ascii_case("html") || x.eq_ignore_ascii_case("htm"))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Keys of the config file; every one optional.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    listen: Option<String>,
+    database_url: Option<String>,
+    lexicons: Option<PathBuf>,
+    body_limit_bytes: Option<usize>,
+    scan_budget_ms: Option<u64>,
+    store_passed_content: Option<bool>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    callback_backoff_ms: Option<u64>,
+    callback_poll_ms: Option<u64>,
+}
+
+fn read_config(path: Option<&Path>) -> Result<ConfigFile> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("baomi.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
+        }
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(ConfigFile::default())
+        }
+        Err(e) => Err(e).with_context(|| format!("reading config file {}", path.display())),
+    }
+}
+
+fn database_url(db: &DbArgs, file: &ConfigFile) -> String {
+    db.database_url
+        .clone()
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| ServeConfig::default().database_url)
+}
+
+async fn open_store(db: &DbArgs) -> Result<Store> {
+    let file = read_config(db.config.as_deref())?;
+    let url = database_url(db, &file);
+    Store::connect(&url, ContentRetention::Flagged)
+        .await
+        .with_context(|| format!("opening {url}"))
+}
+
+async fn token(cmd: TokenCommand) -> Result<ExitCode> {
+    match cmd {
+        TokenCommand::Create {
+            role,
+            level,
+            name,
+            db,
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("unknown role {role:?}: use cms, editor, officer or admin")
+            })?;
+            let level = baomi::server::validate_token_request(role, level, &name)
+                .map_err(anyhow::Error::msg)?;
+            let store = open_store(&db).await?;
+            let (_, secret) = store.create_token(role, level, name.trim()).await?;
+            println!("{secret}");
+        }
+        TokenCommand::List { db } => {
+            let store = open_store(&db).await?;
+            for t in store.list_tokens().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.name,
+                    t.role,
+                    t.level.map_or("-".to_string(), |l| l.to_string()),
+                    t.created_at,
+                    t.revoked_at
+                        .as_deref()
+                        .map_or("live".to_string(), |r| format!("revoked {r}"))
+                );
+            }
+        }
+        TokenCommand::Revoke { id_or_name, db } => {
+            let store = open_store(&db).await?;
+            let n = store.revoke_token(&id_or_name).await?;
+            if n == 0 {
+                bail!("no live token with id or name {id_or_name:?}");
+            }
+            eprintln!("revoked {n} token(s)");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn report(args: ReportArgs) -> Result<ExitCode> {
+    let (from, to) =
+        baomi::server::report_period(&args.from, &args.to).map_err(anyhow::Error::msg)?;
+    let store = open_store(&args.db).await?;
+    let reviews = store.reviews_between(&from, &to).await?;
+    let resolutions = store.resolutions_between(&from, &to).await?;
+    let r = baomi::report::figures(&args.from, &args.to, &reviews, &resolutions);
+    let out = match args.format {
+        ReportFormat::Markdown => baomi::report::render_markdown(&r),
+        ReportFormat::Csv => baomi::report::render_csv(&r),
+        ReportFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let file = read_config(args.db.config.as_deref())?;
+    let defaults = ServeConfig::default();
+    let env_string = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let database_url = database_url(&args.db, &file);
+    let config = ServeConfig {
+        listen: args.listen.or(file.listen).unwrap_or(defaults.listen),
+        database_url,
+        lexicons: args.lexicons.or(file.lexicons),
+        body_limit: file.body_limit_bytes.unwrap_or(defaults.body_limit),
+        scan_budget: file
+            .scan_budget_ms
+            .map_or(defaults.scan_budget, std::time::Duration::from_millis),
+        retention: if file.store_passed_content.unwrap_or(false) {
+            ContentRetention::All
+        } else {
+            ContentRetention::Flagged
+        },
+        webhook_url: env_string("BAOMI_WEBHOOK_URL").or(file.webhook_url),
+        webhook_secret: env_string("BAOMI_WEBHOOK_SECRET").or(file.webhook_secret),
+        callback_backoff: file
+            .callback_backoff_ms
+            .map_or(defaults.callback_backoff, std::time::Duration::from_millis),
+        callback_poll: file
+            .callback_poll_ms
+            .map_or(defaults.callback_poll, std::time::Duration::from_millis),
+    };
+    runtime()?.block_on(async move {
+        let listen = config.listen.clone();
+        let lexicon_dir = config.lexicons.clone();
+        let service = Service::new(config).await.map_err(anyhow::Error::msg)?;
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let state = service.state.clone();
+        let tokens = state.store.list_tokens().await?.iter().filter(|t| t.revoked_at.is_none()).count();
+        let db = state.store.describe().to_string();
+        println!("baomi {} listening on http://{addr}", baomi::ENGINE_VERSION);
+        println!("database: {db}");
+        println!(
+            "lexicons: {} ({})",
+            state.engine().lexicon_version(),
+            lexicon_dir.map_or("bundled".to_string(), |d| format!("bundled + {}", d.display()))
+        );
+        println!(
+            "tokens: {tokens} live; create one with: baomi token create --role cms --name my-cms --database-url {db}"
+        );
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let reload_state = state.clone();
+        tokio::spawn(async move {
+            let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+                return;
+            };
+            while hup.recv().await.is_some() {
+                let _ = reload_state.reload_lexicons().await;
+            }
+        });
+        service.serve(listener, shutdown_signal()).await?;
+        eprintln!("baomi: stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
 }

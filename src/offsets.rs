@@ -174,9 +174,12 @@ impl<'a> OffsetConverter<'a> {
         for i in order {
             let target = byte_offsets[i].min(bytes.len());
             if target > pos {
-                for c in self.text[pos..target].chars() {
-                    chars += 1;
-                    utf16 += c.len_utf16();
+                // By bytes: each char has one non-continuation byte, and
+                // 4-byte chars (lead byte >= 0xF0) are 2 UTF-16 units.
+                for &b in &bytes[pos..target] {
+                    let starts = usize::from((b & 0xC0) != 0x80);
+                    chars += starts;
+                    utf16 += starts + usize::from(b >= 0xF0);
                 }
                 pos = target;
             }

@@ -30,6 +30,13 @@ const LINE_COMPANIONS: &[&str] = &[
     "仅限",
     "仅供",
     "只限",
+    // The parts of a period written out beside a bare level: `保密期限：5年`.
+    "长期",
+    "启用前",
+    "个月",
+    "年",
+    "月",
+    "日",
 ];
 
 /// Where a hit stands.
@@ -44,8 +51,15 @@ pub struct Placement {
     /// The first thing in the document, set apart from what follows.
     pub at_document_start: bool,
     /// At most [`TOP_LINES`] non-empty lines above it since the start of the
-    /// document or the last `附件` line.
+    /// document (of the `<body>` for HTML) or the last `附件` line.
     pub near_top: bool,
+    /// Non-empty lines above it, counted as for `near_top` (capped just
+    /// above [`TOP_LINES`]).
+    pub lines_above: usize,
+    /// The rest of its line holds digits (a count in a table, a 份号).
+    pub digits_beside: bool,
+    /// The rest of its line names a marking field (密级, 保密期限, 份号).
+    pub field_label_beside: bool,
 }
 
 impl Placement {
@@ -55,8 +69,14 @@ impl Placement {
 }
 
 /// Places the hit at `hit` (a byte range of `extracted`). `companions` are
-/// the normalized texts of other labels that may share its line.
-pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Placement {
+/// the normalized texts of other labels that may share its line; lines above
+/// `top_start` (an HTML page's head) do not count against "near the top".
+pub fn place(
+    extracted: &str,
+    hit: Range<usize>,
+    companions: &[String],
+    top_start: usize,
+) -> Placement {
     let line_start = extracted[..hit.start].rfind('\n').map_or(0, |p| p + 1);
     let line_end = extracted[hit.end..]
         .find('\n')
@@ -65,7 +85,10 @@ pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Place
     let after = normalize_term(&extracted[hit.end..line_end]);
 
     let open_quotes = before.matches('“').count() as isize - before.matches('”').count() as isize;
+    let open_titles = before.matches('《').count() as isize - before.matches('》').count() as isize;
+    // Quotes and book-title marks both name a thing: `《秘密》`, `《办法（讨论稿）》`.
     let quoted = (open_quotes > 0 && after.contains('”'))
+        || (open_titles > 0 && after.contains('》'))
         || (before.matches('"').count() % 2 == 1 && after.contains('"'));
     // `（讨论稿）`, `【内部资料】`, `（仅限内部使用）`: brackets holding the hit
     // and nothing but companions.
@@ -87,8 +110,13 @@ pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Place
 
     // Walk up from the hit's line, no further than needed: the top is near
     // when an attachment line or the start comes within TOP_LINES lines.
+    let counted = if top_start <= line_start {
+        &extracted[top_start..line_start]
+    } else {
+        above
+    };
     let mut lines_above = 0;
-    for line in above.lines().rev() {
+    for line in counted.lines().rev() {
         let line = normalize_term(line);
         if line.starts_with("附件") || lines_above > TOP_LINES {
             break;
@@ -97,12 +125,22 @@ pub fn place(extracted: &str, hit: Range<usize>, companions: &[String]) -> Place
             lines_above += 1;
         }
     }
+    let digits_beside = before
+        .chars()
+        .chain(after.chars())
+        .any(|c| c.is_ascii_digit());
+    let field_label_beside = ["密级", "保密期限", "份号"]
+        .iter()
+        .any(|w| before.contains(w) || after.contains(w));
     Placement {
         quoted,
+        digits_beside,
+        field_label_beside,
         standalone,
         bracketed,
         at_document_start,
         near_top: lines_above <= TOP_LINES,
+        lines_above,
     }
 }
 
@@ -131,7 +169,12 @@ mod tests {
 
     fn at(text: &str, term: &str) -> Placement {
         let start = text.find(term).unwrap();
-        place(text, start..start + term.len(), &["注意保存".to_string()])
+        place(
+            text,
+            start..start + term.len(),
+            &["注意保存".to_string()],
+            0,
+        )
     }
 
     #[test]
@@ -145,6 +188,9 @@ mod tests {
             ("会议形成了讨论稿，下一步修改", "讨论稿", false),
             ("内部资料的传递严格按照规定办理", "内部资料", false),
             ("内部资料 关于某事的情况", "内部资料", true),
+            ("好书推荐\n《秘密》\n作者某某", "秘密", false),
+            ("会议审议了《某办法（讨论稿）》，要求修改", "讨论稿", false),
+            ("密级：机密  保密期限：5年\n关于某事", "机密", true),
             (
                 "各单位：\n内部资料的传递严格按照规定办理",
                 "内部资料",

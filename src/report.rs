@@ -1,0 +1,341 @@
+//! Figures for the annual 保密自查报告 and the 信息发布保密审查表 of one item.
+//!
+//! Contract: pure functions over recorded reviews and resolutions; the same
+//! records give the same bytes in every format.
+
+use crate::review::{Action, Status};
+use crate::store::{ResolutionRecord, ReviewRecord};
+use crate::verdict::{Category, Decision};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+
+/// The period's figures.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    pub reviewed: usize,
+    pub passed: usize,
+    pub flagged: usize,
+    pub blocked: usize,
+    /// Reviews with at least one review/block finding of each category.
+    pub by_category: BTreeMap<String, usize>,
+    /// Flagged reviews by month (YYYY-MM) and category.
+    pub by_month: BTreeMap<String, BTreeMap<String, usize>>,
+    pub resolutions: BTreeMap<String, usize>,
+    /// Finished (approved/rejected) flagged items and how long they took.
+    pub resolved: usize,
+    pub still_pending: usize,
+    pub median_hours_to_resolution: Option<f64>,
+    pub mean_hours_to_resolution: Option<f64>,
+    /// Approvals of items the engine blocked.
+    pub overrides: usize,
+}
+
+fn hours_between(a: &str, b: &str) -> Option<f64> {
+    let a = chrono::DateTime::parse_from_rfc3339(a).ok()?;
+    let b = chrono::DateTime::parse_from_rfc3339(b).ok()?;
+    Some((b - a).num_milliseconds() as f64 / 3_600_000.0)
+}
+
+/// Figures for reviews created in the period and the resolutions of them.
+pub fn figures(
+    from: &str,
+    to: &str,
+    reviews: &[ReviewRecord],
+    resolutions: &[ResolutionRecord],
+) -> Report {
+    let mut report = Report {
+        from: from.to_string(),
+        to: to.to_string(),
+        reviewed: reviews.len(),
+        passed: 0,
+        flagged: 0,
+        blocked: 0,
+        by_category: BTreeMap::new(),
+        by_month: BTreeMap::new(),
+        resolutions: BTreeMap::new(),
+        resolved: 0,
+        still_pending: 0,
+        median_hours_to_resolution: None,
+        mean_hours_to_resolution: None,
+        overrides: 0,
+    };
+    let mut by_review: HashMap<&str, Vec<&ResolutionRecord>> = HashMap::new();
+    for r in resolutions {
+        by_review.entry(&r.review_id).or_default().push(r);
+        *report
+            .resolutions
+            .entry(r.action.as_str().to_string())
+            .or_default() += 1;
+        if r.override_block {
+            report.overrides += 1;
+        }
+    }
+    let mut durations = Vec::new();
+    for review in reviews {
+        match review.decision {
+            Decision::Pass => report.passed += 1,
+            Decision::Review => report.flagged += 1,
+            Decision::Block => {
+                report.flagged += 1;
+                report.blocked += 1;
+            }
+        }
+        let mut categories: Vec<Category> = review
+            .findings
+            .iter()
+            .filter(|f| f.severity > crate::Severity::Info)
+            .map(|f| f.category)
+            .collect();
+        categories.sort();
+        categories.dedup();
+        let month = review.created_at.get(..7).unwrap_or("").to_string();
+        for c in &categories {
+            *report
+                .by_category
+                .entry(c.as_str().to_string())
+                .or_default() += 1;
+            *report
+                .by_month
+                .entry(month.clone())
+                .or_default()
+                .entry(c.as_str().to_string())
+                .or_default() += 1;
+        }
+        if review.decision != Decision::Pass {
+            match review.status {
+                Status::Pending => report.still_pending += 1,
+                Status::Approved | Status::Rejected => {
+                    report.resolved += 1;
+                    let last = by_review
+                        .get(review.review_id.as_str())
+                        .and_then(|rs| rs.iter().rev().find(|r| r.action != Action::Escalate));
+                    if let Some(h) =
+                        last.and_then(|r| hours_between(&review.created_at, &r.created_at))
+                    {
+                        durations.push(h);
+                    }
+                }
+            }
+        }
+    }
+    if !durations.is_empty() {
+        durations.sort_by(|a, b| a.total_cmp(b));
+        let mid = durations.len() / 2;
+        let median = if durations.len() % 2 == 0 {
+            (durations[mid - 1] + durations[mid]) / 2.0
+        } else {
+            durations[mid]
+        };
+        report.median_hours_to_resolution = Some((median * 100.0).round() / 100.0);
+        let mean = durations.iter().sum::<f64>() / durations.len() as f64;
+        report.mean_hours_to_resolution = Some((mean * 100.0).round() / 100.0);
+    }
+    report
+}
+
+fn category_label(key: &str) -> &'static str {
+    for c in [
+        Category::Marking,
+        Category::Register,
+        Category::Internal,
+        Category::Draft,
+        Category::Personal,
+        Category::Credential,
+        Category::Sensitive,
+    ] {
+        if c.as_str() == key {
+            return c.label_zh();
+        }
+    }
+    "其他"
+}
+
+fn opt_hours(h: Option<f64>) -> String {
+    h.map_or("—".to_string(), |h| format!("{h:.2}"))
+}
+
+pub fn render_markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# 信息发布保密审查情况（{} 至 {}）\n", r.from, r.to);
+    let _ = writeln!(out, "| 项目 | 数量 |\n|---|---|");
+    for (k, v) in [
+        ("审查信息总数", r.reviewed),
+        ("直接通过", r.passed),
+        ("需人工审查", r.flagged),
+        ("其中拦截", r.blocked),
+        ("已办结", r.resolved),
+        ("待处理", r.still_pending),
+        ("改判公开（拦截后批准）", r.overrides),
+    ] {
+        let _ = writeln!(out, "| {k} | {v} |");
+    }
+    let _ = writeln!(out, "\n## 按问题类别\n\n| 类别 | 信息条数 |\n|---|---|");
+    for (k, v) in &r.by_category {
+        let _ = writeln!(out, "| {}（{k}） | {v} |", category_label(k));
+    }
+    let _ = writeln!(out, "\n## 处理情况\n\n| 处理方式 | 次数 |\n|---|---|");
+    for (k, v) in &r.resolutions {
+        let _ = writeln!(out, "| {k} | {v} |");
+    }
+    let _ = writeln!(
+        out,
+        "\n办结用时（小时）：中位数 {}，平均 {}。",
+        opt_hours(r.median_hours_to_resolution),
+        opt_hours(r.mean_hours_to_resolution)
+    );
+    out
+}
+
+pub fn render_csv(r: &Report) -> String {
+    let mut out = String::from("metric,key,value\n");
+    for (k, v) in [
+        ("reviewed", r.reviewed),
+        ("passed", r.passed),
+        ("flagged", r.flagged),
+        ("blocked", r.blocked),
+        ("resolved", r.resolved),
+        ("still_pending", r.still_pending),
+        ("overrides", r.overrides),
+    ] {
+        let _ = writeln!(out, "{k},,{v}");
+    }
+    for (k, v) in &r.by_category {
+        let _ = writeln!(out, "by_category,{k},{v}");
+    }
+    for (month, cats) in &r.by_month {
+        for (k, v) in cats {
+            let _ = writeln!(out, "by_month,{month}/{k},{v}");
+        }
+    }
+    for (k, v) in &r.resolutions {
+        let _ = writeln!(out, "resolutions,{k},{v}");
+    }
+    let _ = writeln!(
+        out,
+        "median_hours_to_resolution,,{}",
+        opt_hours(r.median_hours_to_resolution)
+    );
+    let _ = writeln!(
+        out,
+        "mean_hours_to_resolution,,{}",
+        opt_hours(r.mean_hours_to_resolution)
+    );
+    out
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The 信息发布保密审查表 as JSON.
+pub fn form_json(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> serde_json::Value {
+    serde_json::json!({
+        "单位": review.department,
+        "信息标题": review.title,
+        "载体形式": if review.format == "html" { "网页" } else { "文本" },
+        "拟公开方式": review.channel.clone().unwrap_or_else(|| "网站".into()),
+        "承办人": review.submitter,
+        "提交时间": review.created_at,
+        "是否涉密": review.findings.iter().any(|f| matches!(f.category, Category::Marking | Category::Register)),
+        "检查结果": review.decision,
+        "状态": review.status,
+        "review_id": review.review_id,
+        "item_id": review.item_id,
+        "content_hash": review.content_hash,
+        "lexicon_version": review.lexicon_version,
+        "findings": review.findings.iter().map(|f| serde_json::json!({
+            "rule": f.rule, "category": f.category, "类别": f.category.label_zh(), "severity": f.severity,
+            "text": f.text, "reason": f.explanation.reason, "依据": f.explanation.legal_basis,
+        })).collect::<Vec<_>>(),
+        "审查意见": resolutions.iter().map(|r| serde_json::json!({
+            "level": r.level, "审查人": r.officer, "意见": r.opinion, "action": r.action,
+            "依据和理由": r.basis, "说明": r.comment, "时间": r.created_at,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The 信息发布保密审查表 as a printable HTML page (no external assets).
+pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> String {
+    let e = |s: &Option<String>| html_escape(s.as_deref().unwrap_or(""));
+    let mut rows = String::new();
+    for f in &review.findings {
+        let _ = write!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            html_escape(&f.rule),
+            f.category.label_zh(),
+            f.severity.as_str(),
+            html_escape(&f.explanation.reason),
+            html_escape(&f.explanation.legal_basis)
+        );
+    }
+    if rows.is_empty() {
+        rows.push_str("<tr><td colspan=5>未发现问题</td></tr>");
+    }
+    let level_names = [
+        "",
+        "所在部门（部门负责人）",
+        "业务主管部门（分管领导）",
+        "保密部门（保密工作负责人）",
+    ];
+    let mut opinions = String::new();
+    for r in resolutions {
+        let _ = write!(
+            opinions,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}；{}</td><td>{}</td></tr>",
+            level_names.get(r.level as usize).copied().unwrap_or(""),
+            html_escape(&r.officer),
+            r.opinion,
+            html_escape(&r.basis),
+            html_escape(&r.comment),
+            html_escape(&r.created_at)
+        );
+    }
+    if opinions.is_empty() {
+        opinions.push_str("<tr><td colspan=5>尚无审查意见</td></tr>");
+    }
+    format!(
+        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>信息发布保密审查表</title>
+<style>body{{font-family:serif;max-width:800px;margin:2em auto}}table{{border-collapse:collapse;width:100%;margin:1em 0}}td,th{{border:1px solid #000;padding:4px 6px;text-align:left;vertical-align:top}}@media print{{body{{margin:0}}}}</style></head>
+<body><h1 style="text-align:center">信息发布保密审查表</h1>
+<table><tr><th>单位</th><td>{dept}</td><th>审查编号</th><td>{id}</td></tr>
+<tr><th>信息标题</th><td colspan=3>{title}</td></tr>
+<tr><th>载体形式</th><td>{format}</td><th>拟公开方式</th><td>{channel}</td></tr>
+<tr><th>承办人</th><td>{submitter}</td><th>提交时间</th><td>{created}</td></tr>
+<tr><th>检查结果</th><td>{decision}</td><th>状态</th><td>{status}</td></tr>
+<tr><th>内容摘要值</th><td colspan=3><code>{hash}</code>（词库 {lexicon}）</td></tr></table>
+<h2>检查发现</h2><table><tr><th>规则</th><th>类别</th><th>程度</th><th>说明</th><th>依据</th></tr>{rows}</table>
+<h2>审查意见</h2><table><tr><th>审查层级</th><th>审查人</th><th>意见</th><th>依据和理由</th><th>时间</th></tr>{opinions}</table>
+</body></html>"#,
+        dept = e(&review.department),
+        id = html_escape(&review.review_id),
+        title = e(&review.title),
+        format = if review.format == "html" {
+            "网页"
+        } else {
+            "文本"
+        },
+        channel = html_escape(review.channel.as_deref().unwrap_or("网站")),
+        submitter = e(&review.submitter),
+        created = html_escape(&review.created_at),
+        decision = review.decision,
+        status = review.status.as_str(),
+        hash = html_escape(&review.content_hash),
+        lexicon = html_escape(&review.lexicon_version),
+    )
+}

@@ -1,0 +1,102 @@
+//! Request extractors that fail with a clear [`ApiError`]: bearer tokens
+//! with roles, and JSON bodies (content type, size limit, UTF-8, field paths
+//! in parse errors).
+
+use super::error::ApiError;
+use super::AppState;
+use crate::review::Role;
+use crate::store::TokenInfo;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// The caller, as its bearer token says.
+#[derive(Debug, Clone)]
+pub struct Caller(pub TokenInfo);
+
+impl Caller {
+    /// 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role], what: &str) -> Result<(), ApiError> {
+        if roles.contains(&self.0.role) {
+            Ok(())
+        } else {
+            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::Forbidden(format!(
+                "{what} needs a token with role {}; this token is {}",
+                allowed.join(" or "),
+                self.0.role
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(ApiError::Unauthorized)?;
+        let secret = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        let token = state.tokens.lookup(&state.store, secret).await?;
+        token.map(Caller).ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// A JSON body of type `T`.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !content_type.starts_with("application/json") {
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "the body must be application/json (got {:?})",
+                if content_type.is_empty() {
+                    "nothing"
+                } else {
+                    &content_type
+                }
+            )));
+        }
+        let limit = state.config.body_limit;
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::TooLarge { limit })?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            ApiError::BadRequest(format!(
+                "the body is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ))
+        })?;
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." || path.is_empty() {
+                ApiError::BadRequest(format!("invalid JSON body: {inner}"))
+            } else {
+                ApiError::BadRequest(format!("field `{path}`: {inner}"))
+            }
+        })?;
+        Ok(JsonBody(value))
+    }
+}
