@@ -8,7 +8,14 @@
 //! The pipeline for one document:
 //! extract → normalize (with offset maps back) → candidates → boundary
 //! confirmation → decide → verdict.
+//!
+//! [`Engine::scan_attachment`] reads an attached file into located parts
+//! ([`crate::attach`]), runs each part through the same pipeline, and counts
+//! bulk thresholds over the whole attachment. It does no I/O either; its only
+//! non-determinism is the attachment time budget ([`crate::attach::Limits`]),
+//! which when used up turns the answer into `review`, never `pass`.
 
+use crate::attach::{extract_parts, Limits};
 use crate::boundary::{shared_jieba, BoundaryChecker};
 use crate::candidates::{AutomatonError, CandidateFinder};
 use crate::decide::{decide, DocumentView};
@@ -16,8 +23,9 @@ use crate::extract::{extract_html, extract_text};
 use crate::lexicon::{Lexicon, LexiconError, Matcher, Placement};
 use crate::normalize::normalize;
 use crate::offsets::{LineIndex, OffsetConverter};
-use crate::verdict::{Explanation, Finding, Verdict};
+use crate::verdict::{AttachmentVerdict, Decision, Explanation, Finding, Verdict};
 use jieba_rs::Jieba;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
 /// The engine's version, recorded with every verdict.
@@ -206,6 +214,7 @@ impl Engine {
                     end_utf16: options.utf16_offsets.then_some(end16),
                     line: lines.as_ref().map_or(1, |l| l.line_of(orig.start)),
                     excerpt: excerpt(&extracted.text, ex),
+                    location: None,
                     explanation: Explanation {
                         reason: entry.reason.clone(),
                         stages: hit.stages,
@@ -224,6 +233,107 @@ impl Engine {
             incomplete: None,
             lexicon_version: self.lexicon.version.clone(),
             engine_version: ENGINE_VERSION.to_string(),
+        }
+    }
+}
+
+impl Engine {
+    /// Scans one attached file (`name` tells its type when the content does
+    /// not) with the default [`Limits`].
+    pub fn scan_attachment(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        options: &ScanOptions,
+    ) -> AttachmentVerdict {
+        self.scan_attachment_with(name, bytes, options, &Limits::default())
+    }
+
+    /// Scans one attached file: each part [`extract_parts`] reads is scanned
+    /// as one document, its findings located (`location`; offsets stay
+    /// relative to the part's text); bulk thresholds then count distinct hits
+    /// over the whole attachment (three ID numbers in three files of a zip
+    /// are a list too). Anything that could not be read makes the decision at
+    /// least `review`. Deterministic except for the time budget.
+    pub fn scan_attachment_with(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        options: &ScanOptions,
+        limits: &Limits,
+    ) -> AttachmentVerdict {
+        let extraction = extract_parts(name, bytes, limits);
+        let mut findings = Vec::new();
+        for part in &extraction.parts {
+            let verdict = self.scan_with(
+                &Document {
+                    content: &part.text,
+                    format: part.format,
+                },
+                options,
+            );
+            findings.extend(verdict.findings.into_iter().map(|mut f| {
+                f.location = Some(part.location_at(f.byte_start));
+                f
+            }));
+        }
+        self.apply_bulk_across_parts(&mut findings);
+        let error = (!extraction.problems.is_empty()).then(|| {
+            extraction
+                .problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
+        let mut decision = Verdict::decide(&findings);
+        if error.is_some() {
+            decision = decision.max(Decision::Review);
+        }
+        AttachmentVerdict {
+            name: name.to_string(),
+            decision,
+            findings,
+            error,
+            lexicon_version: self.lexicon.version.clone(),
+            engine_version: ENGINE_VERSION.to_string(),
+        }
+    }
+
+    /// Raises findings of rules with `bulk` thresholds when the distinct hits
+    /// over all parts reach one (each part alone was already counted).
+    fn apply_bulk_across_parts(&self, findings: &mut [Finding]) {
+        let mut distinct: HashMap<&str, HashSet<String>> = HashMap::new();
+        let entries: HashMap<&str, &crate::lexicon::Entry> = self
+            .lexicon
+            .entries
+            .iter()
+            .filter(|e| !e.bulk.is_empty())
+            .map(|e| (e.id.as_str(), e))
+            .collect();
+        for f in findings.iter() {
+            if let Some(e) = entries.get(f.rule.as_str()) {
+                distinct
+                    .entry(e.id.as_str())
+                    .or_default()
+                    .insert(f.normalized.clone());
+            }
+        }
+        for f in findings.iter_mut() {
+            let Some(entry) = entries.get(f.rule.as_str()) else {
+                continue;
+            };
+            let n = distinct.get(entry.id.as_str()).map_or(0, HashSet::len);
+            if let Some(bulk) = entry.bulk.iter().rev().find(|b| n >= b.count) {
+                if bulk.severity > f.severity {
+                    f.severity = bulk.severity;
+                    f.explanation.stages.push(format!(
+                        "bulk: {n} distinct hits of this rule in the attachment (threshold {}) make it {}",
+                        bulk.count,
+                        bulk.severity.as_str()
+                    ));
+                }
+            }
         }
     }
 }

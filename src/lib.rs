@@ -9,6 +9,11 @@
 //! back) → [`candidates`] → [`boundary`] confirmation → [`decide`] →
 //! [`verdict`].
 //!
+//! Attached files (.docx, .xlsx, .pdf, .zip, …) go through [`attach`] first,
+//! which turns them into located parts of text; [`Engine::scan_attachment`]
+//! scans each part and gives an [`AttachmentVerdict`] whose findings name
+//! where they are (`名单.zip/2025/名单.xlsx › 名单!C14`).
+//!
 //! ```
 //! use baomi::{Document, Engine, Decision};
 //! let engine = Engine::embedded().unwrap();
@@ -30,6 +35,7 @@
 //! | credit code | 统一社会信用代码 (GB 32100) | organisations' public code |
 //! | review | 保密审查 | one recorded decision on one item (一事一审) |
 
+pub mod attach;
 pub mod boundary;
 pub mod candidates;
 pub mod check;
@@ -53,4 +59,4 @@ pub use engine::{
     BuildError, Document, Engine, EngineBuilder, Format, ScanOptions, ENGINE_VERSION,
 };
 pub use lexicon::{Lexicon, LexiconError, LexiconSource};
-pub use verdict::{Category, Decision, Finding, Severity, Verdict};
+pub use verdict::{AttachmentVerdict, Category, Decision, Finding, Severity, Verdict};

@@ -3,7 +3,11 @@
 //! Exit codes of `scan`: 0 when every input passes, 1 when any input is at
 //! or above `--fail-on` (default `review`), 2 on a usage error or when any
 //! input could not be read (each such input is reported with its file name
-//! and the decision `review`; the run goes on with the others).
+//! and the decision `review`; the run goes on with the others). An
+//! attachment (.docx, .xlsx, .pdf, .zip, .csv, or a file whose content is
+//! one) that was read but not wholly understood (encrypted, unsupported,
+//! damaged, over a limit) is a `review` with its `error`, exit 1, not 2: it
+//! is a verdict, not a failure to read.
 
 use anyhow::{bail, Context, Result};
 use baomi::engine::{Engine, EngineBuilder};
@@ -33,7 +37,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan files, folders (recursively: .txt .md .html .htm) or stdin (`-`).
+    /// Scan files, folders (recursively: .txt .md .html .htm .csv .docx .xlsx
+    /// .pdf .zip) or stdin (`-`).
     Scan(ScanArgs),
     /// Check or export lexicons.
     #[command(subcommand)]
@@ -317,7 +322,12 @@ struct Input {
     path: Option<PathBuf>,
 }
 
-const SCANNED_EXTENSIONS: &[&str] = &["txt", "md", "html", "htm"];
+const SCANNED_EXTENSIONS: &[&str] = &[
+    "txt", "md", "html", "htm", "csv", "docx", "xlsx", "pdf", "zip",
+];
+
+/// Read as attachments (by `baomi::attach`), not as one text document.
+const ATTACHMENT_EXTENSIONS: &[&str] = &["csv", "docx", "xlsx", "pdf", "zip"];
 
 fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanRecord>) {
     let mut inputs = Vec::new();
@@ -376,17 +386,36 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn read_input(input: &Input) -> Result<String, String> {
-    let bytes = match &input.path {
+fn read_input(input: &Input) -> Result<Vec<u8>, String> {
+    match &input.path {
         None => {
             let mut buf = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("cannot read stdin: {e}"))?;
-            buf
+            Ok(buf)
         }
-        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}"))?,
-    };
+        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read file: {e}")),
+    }
+}
+
+/// Whether an input is an attachment: by extension, or by content (a zip,
+/// a PDF or an Office compound file, whatever its name: misnamed files
+/// are common).
+fn is_attachment(path: Option<&Path>, bytes: &[u8]) -> bool {
+    const MAGIC: &[&[u8]] = &[
+        b"PK\x03\x04",
+        b"PK\x05\x06",
+        b"%PDF-",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    ];
+    path.and_then(|p| p.extension())
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| ATTACHMENT_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+        || MAGIC.iter().any(|m| bytes.starts_with(m))
+}
+
+fn into_text(bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "not valid UTF-8 (first bad byte at offset {}); convert it to UTF-8 (GBK files: iconv -f GB18030 -t UTF-8)",
@@ -415,7 +444,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     let mut records: Vec<ScanRecord> = inputs
         .par_iter()
         .map(|input| {
-            let outcome = read_input(input).map(|content| {
+            let outcome = read_input(input).and_then(|bytes| {
+                if args.input_format == InputFormat::Auto
+                    && is_attachment(input.path.as_deref(), &bytes)
+                {
+                    return Ok(scan_attachment(&engine, input, &bytes, &options));
+                }
+                let content = into_text(bytes)?;
                 let format = match args.input_format {
                     InputFormat::Text => Format::Text,
                     InputFormat::Html => Format::Html,
@@ -433,7 +468,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
                     },
                     &options,
                 );
-                ScanOk { verdict, content }
+                Ok(ScanOk { verdict, content })
             });
             if let Some(bar) = &progress {
                 bar.inc(1);
@@ -489,6 +524,28 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Scans an attachment; its record carries the attachment's findings (each
+/// with its `location`) and, when part of it could not be read, the reason
+/// as `error` with a decision of at least `review`.
+fn scan_attachment(engine: &Engine, input: &Input, bytes: &[u8], options: &ScanOptions) -> ScanOk {
+    let name = input
+        .path
+        .as_deref()
+        .and_then(|p| p.file_name())
+        .map_or_else(|| "-".to_string(), |n| n.to_string_lossy().into_owned());
+    let a = engine.scan_attachment(&name, bytes, options);
+    ScanOk {
+        verdict: baomi::Verdict {
+            decision: a.decision,
+            findings: a.findings,
+            incomplete: a.error,
+            lexicon_version: a.lexicon_version,
+            engine_version: a.engine_version,
+        },
+        content: String::new(),
+    }
 }
 
 fn has_html_extension(p: &Path) -> bool {

@@ -3,7 +3,9 @@
 //! Contract: each format renders a list of [`ScanRecord`]s (one per input, in
 //! input order) and nothing else; the same records always render the same
 //! bytes. A record that could not be scanned carries its error and the
-//! decision `review` (fail closed).
+//! decision `review` (fail closed). An attachment (.docx, .xlsx, .pdf, .zip,
+//! .csv) is one record; each of its findings carries a `location` inside it,
+//! and a part that could not be read is reported as the record's `error`.
 
 use crate::verdict::{Decision, Finding, Verdict};
 use serde_json::{json, Value};
@@ -41,13 +43,19 @@ pub fn finding_json(f: &Finding) -> Value {
 
 fn record_json(record: &ScanRecord) -> Value {
     match &record.outcome {
-        Ok(ok) => json!({
-            "path": record.path,
-            "decision": ok.verdict.decision,
-            "findings": ok.verdict.findings.iter().map(finding_json).collect::<Vec<_>>(),
-            "lexicon_version": ok.verdict.lexicon_version,
-            "engine_version": ok.verdict.engine_version,
-        }),
+        Ok(ok) => {
+            let mut v = json!({
+                "path": record.path,
+                "decision": ok.verdict.decision,
+                "findings": ok.verdict.findings.iter().map(finding_json).collect::<Vec<_>>(),
+                "lexicon_version": ok.verdict.lexicon_version,
+                "engine_version": ok.verdict.engine_version,
+            });
+            if let Some(error) = &ok.verdict.incomplete {
+                v["error"] = json!(error);
+            }
+            v
+        }
         Err(error) => json!({
             "path": record.path,
             "decision": Decision::Review,
@@ -82,17 +90,21 @@ fn csv_field(s: &str) -> String {
 }
 
 /// One row per finding; an input without findings (or with an error) gets
-/// one row with empty finding columns, so every input appears.
+/// one row with empty finding columns, so every input appears. The
+/// `location` column (last, so that existing columns keep their place) is
+/// set for findings inside attachments.
 pub fn render_csv(records: &[ScanRecord]) -> String {
-    let mut out = String::from("path,decision,rule,category,severity,line,start,end,text,error\n");
+    let mut out =
+        String::from("path,decision,rule,category,severity,line,start,end,text,error,location\n");
     for r in records {
         let path = csv_field(&r.path);
         match &r.outcome {
             Ok(ok) if !ok.verdict.findings.is_empty() => {
+                let error = csv_field(ok.verdict.incomplete.as_deref().unwrap_or(""));
                 for f in &ok.verdict.findings {
                     let _ = writeln!(
                         out,
-                        "{path},{},{},{},{},{},{},{},{},",
+                        "{path},{},{},{},{},{},{},{},{},{error},{}",
                         ok.verdict.decision,
                         csv_field(&f.rule),
                         f.category,
@@ -100,15 +112,17 @@ pub fn render_csv(records: &[ScanRecord]) -> String {
                         f.line,
                         f.start,
                         f.end,
-                        csv_field(&f.text)
+                        csv_field(&f.text),
+                        csv_field(f.location.as_deref().unwrap_or(""))
                     );
                 }
             }
             Ok(ok) => {
-                let _ = writeln!(out, "{path},{},,,,,,,,", ok.verdict.decision);
+                let error = csv_field(ok.verdict.incomplete.as_deref().unwrap_or(""));
+                let _ = writeln!(out, "{path},{},,,,,,,,{error},", ok.verdict.decision);
             }
             Err(e) => {
-                let _ = writeln!(out, "{path},review,,,,,,,,{}", csv_field(e));
+                let _ = writeln!(out, "{path},review,,,,,,,,{},", csv_field(e));
             }
         }
     }
@@ -132,11 +146,15 @@ pub fn render_sarif(records: &[ScanRecord], rules: &[(String, String)]) -> Strin
                         "ruleId": f.rule,
                         "level": level,
                         "message": {"text": format!("{}（{}）", f.explanation.reason, f.explanation.legal_basis)},
-                        "locations": [{"physicalLocation": {
-                            "artifactLocation": {"uri": r.path},
-                            "region": {"startLine": f.line, "charOffset": f.start, "charLength": f.end - f.start}
-                        }}],
+                        "locations": [sarif_location(&r.path, f)],
                         "properties": {"category": f.category, "severity": f.severity, "decision": ok.verdict.decision}
+                    }));
+                }
+                if let Some(e) = &ok.verdict.incomplete {
+                    notifications.push(json!({
+                        "level": "error",
+                        "message": {"text": e},
+                        "locations": [{"physicalLocation": {"artifactLocation": {"uri": r.path}}}]
                     }));
                 }
             }
@@ -165,6 +183,20 @@ pub fn render_sarif(records: &[ScanRecord], rules: &[(String, String)]) -> Strin
     out
 }
 
+/// A finding's SARIF location: the file and region, plus for attachments a
+/// logical location naming the part (`名单.xlsx › 名单!C14`) that the region
+/// counts in.
+fn sarif_location(path: &str, f: &Finding) -> Value {
+    let mut location = json!({"physicalLocation": {
+        "artifactLocation": {"uri": path},
+        "region": {"startLine": f.line, "charOffset": f.start, "charLength": f.end - f.start}
+    }});
+    if let Some(part) = &f.location {
+        location["logicalLocations"] = json!([{"fullyQualifiedName": part, "kind": "module"}]);
+    }
+    location
+}
+
 /// For people: a line per input, then each finding with its line, the hit
 /// marked `⟦…⟧` in its surrounding text, and the reason.
 pub fn render_human(records: &[ScanRecord]) -> String {
@@ -182,10 +214,17 @@ pub fn render_human(records: &[ScanRecord]) -> String {
                     Decision::Block => "BLOCK",
                 };
                 let _ = writeln!(out, "{}: {label} ({} findings)", r.path, v.findings.len());
+                if let Some(e) = &v.incomplete {
+                    let _ = writeln!(out, "  not fully read (a person must look): {e}");
+                }
                 for f in &v.findings {
+                    let place = match &f.location {
+                        Some(location) => format!("{location}, line"),
+                        None => "line".to_string(),
+                    };
                     let _ = writeln!(
                         out,
-                        "  line {} (chars {}..{}) [{}] {} {}: {}",
+                        "  {place} {} (chars {}..{}) [{}] {} {}: {}",
                         f.line,
                         f.start,
                         f.end,
@@ -194,7 +233,13 @@ pub fn render_human(records: &[ScanRecord]) -> String {
                         f.category.label_zh(),
                         f.explanation.reason
                     );
-                    let _ = writeln!(out, "    | {}", marked_line(&ok.content, f));
+                    // Attachment findings count in their part, not in
+                    // `content`: show the excerpt.
+                    let shown = match f.location {
+                        Some(_) => f.excerpt.clone(),
+                        None => marked_line(&ok.content, f),
+                    };
+                    let _ = writeln!(out, "    | {shown}");
                     for stage in &f.explanation.stages {
                         let _ = writeln!(out, "    - {stage}");
                     }

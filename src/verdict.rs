@@ -191,6 +191,12 @@ pub struct Finding {
     pub line: usize,
     /// The published text around the hit, on one line.
     pub excerpt: String,
+    /// Where in an attachment the hit is (`名单.zip/2025/名单.xlsx › 名单!C14`,
+    /// `通知.docx › 批注（张三）`, `通知.pdf › 第3页`); offsets and `line`
+    /// are then relative to that part's text. `None` for a document scanned
+    /// directly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     pub explanation: Explanation,
     /// Byte offsets in the original input (engine-internal; not serialized).
     #[serde(skip)]
@@ -210,6 +216,34 @@ pub struct Verdict {
     pub incomplete: Option<String>,
     pub lexicon_version: String,
     pub engine_version: String,
+}
+
+/// The engine's answer for one attached file.
+///
+/// Contract: `decision` is the worst severity among the findings, and at
+/// least `review` when any part of the file could not be read (`error` then
+/// says what and where): an attachment is never passed unread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentVerdict {
+    /// The attachment's name as given.
+    pub name: String,
+    pub decision: Decision,
+    /// Each with its `location`.
+    pub findings: Vec<Finding>,
+    /// What could not be read, `location: reason`, joined by `; `.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub lexicon_version: String,
+    pub engine_version: String,
+}
+
+/// The decision on one item: the worst of its text and all its attachments.
+pub fn item_decision(text: Option<&Verdict>, attachments: &[AttachmentVerdict]) -> Decision {
+    text.map(|v| v.decision)
+        .into_iter()
+        .chain(attachments.iter().map(|a| a.decision))
+        .max()
+        .unwrap_or(Decision::Pass)
 }
 
 impl Verdict {

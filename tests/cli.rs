@@ -1,6 +1,9 @@
 //! The real `baomi` binary: formats, exit codes, folders, bad files, lexicon
 //! commands.
 
+#[path = "support/office.rs"]
+mod office;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -171,11 +174,11 @@ fn every_output_format_renders_the_finding() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("path,decision,rule,category,severity,line,start,end,text,error")
+        Some("path,decision,rule,category,severity,line,start,end,text,error,location")
     );
     assert_eq!(
         lines.next(),
-        Some("-,block,cm-0001,marking,block,1,0,5,机密★1年,")
+        Some("-,block,cm-0001,marking,block,1,0,5,机密★1年,,")
     );
     let sarif: serde_json::Value = serde_json::from_str(&stdout(&run_with_stdin(
         &["scan", "--format", "sarif", "-"],
@@ -283,4 +286,145 @@ fn user_lexicons_add_to_and_replace_bundled_files() {
     assert!(
         terms.lines().any(|l| l == "某市某工程选址报告") && terms.lines().any(|l| l == "内部资料")
     );
+}
+
+#[test]
+fn attachments_in_folders_are_one_record_each_with_located_findings() {
+    let dir = temp_dir("attachments");
+    let ids = office::resident_ids(3);
+    let rows: Vec<Vec<String>> = std::iter::once(vec!["姓名".to_string(), "身份证号".into()])
+        .chain(ids.iter().map(|id| vec!["王某".to_string(), id.clone()]))
+        .collect();
+    let sheet = office::xlsx(&[office::Sheet::new("名单", rows)], &[]);
+    std::fs::write(dir.join("名单.xlsx"), &sheet).unwrap();
+    std::fs::write(
+        dir.join("通知.docx"),
+        office::docx(
+            &format!(
+                "{}{}",
+                office::p("机密★1年"),
+                office::p("关于某项工作的通知")
+            ),
+            &[],
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("材料.zip"),
+        office::zip(&[("2025/名单.xlsx", &sheet)]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("公告.pdf"),
+        office::pdf(&["关于开展保密宣传月活动的通知"]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("联系.csv"),
+        format!("姓名,身份证号\n王某,{}\n", ids[0]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("加密.zip"),
+        office::mark_encrypted(office::zip(&[("a.txt", b"x")])),
+    )
+    .unwrap();
+    let out = baomi()
+        .args(["scan", "--format", "jsonl"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = jsonl(&out);
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            Path::new(r["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "公告.pdf",
+            "加密.zip",
+            "名单.xlsx",
+            "材料.zip",
+            "联系.csv",
+            "通知.docx"
+        ]
+    );
+    let by_name = |n: &str| &rows[names.iter().position(|x| x == n).unwrap()];
+    for (name, decision, location, rule) in [
+        ("名单.xlsx", "block", "名单.xlsx › 名单!B4", "pd-0001"),
+        (
+            "材料.zip",
+            "block",
+            "材料.zip/2025/名单.xlsx › 名单!B2",
+            "pd-0001",
+        ),
+        ("通知.docx", "block", "通知.docx › 正文", "cm-0001"),
+        ("联系.csv", "review", "联系.csv!B2", "pd-0001"),
+    ] {
+        let row = by_name(name);
+        assert_eq!(row["decision"], decision, "{name}: {row}");
+        assert!(
+            row["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["location"] == location && f["rule"] == rule),
+            "{name}: want {rule} at {location}: {row}"
+        );
+    }
+    assert_eq!(
+        by_name("公告.pdf")["decision"],
+        "pass",
+        "{}",
+        by_name("公告.pdf")
+    );
+    let encrypted = by_name("加密.zip");
+    assert_eq!(encrypted["decision"], "review");
+    assert!(
+        encrypted["error"].as_str().unwrap().contains("encrypted"),
+        "{encrypted}"
+    );
+    // Human output names the location too.
+    let human = baomi()
+        .args(["scan"])
+        .arg(dir.join("通知.docx"))
+        .output()
+        .unwrap();
+    let human = stdout(&human);
+    assert!(human.contains("通知.docx › 正文, line 1"), "{human}");
+}
+
+#[test]
+fn a_misnamed_zip_is_read_for_what_it_is() {
+    let dir = temp_dir("misnamed");
+    let file = dir.join("附件.dat");
+    std::fs::write(
+        &file,
+        office::zip(&[("通知.txt", "机密★1年\n正文".as_bytes())]),
+    )
+    .unwrap();
+    let out = baomi()
+        .args(["scan", "--format", "jsonl"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let rows = jsonl(&out);
+    assert_eq!(rows[0]["decision"], "block", "{}", rows[0]);
+    assert_eq!(rows[0]["findings"][0]["location"], "附件.dat/通知.txt");
+    // Text given directly keeps its old shape: no location key.
+    let out = run_with_stdin(&["scan", "--format", "jsonl"], "机密★1年\n正文");
+    assert!(jsonl(&out)[0]["findings"][0].get("location").is_none());
 }

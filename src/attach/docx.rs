@@ -1,0 +1,202 @@
+//! Word documents (.docx, WordprocessingML).
+//!
+//! Contract: one part per story, each a text with one line per paragraph
+//! (`\t` for tabs, `\n` for breaks): `正文` (the main document), `页眉`,
+//! `页脚`, `脚注`, `尾注` (one part per file), `批注` (all comments, one
+//! spot per comment: `批注（张三）`), then the document properties.
+//! Inside a story, text that a reader of the printed page would not see is
+//! kept *where it stands* (so a sentence reads whole) and marked by a spot:
+//! ` › 删除的修订（作者）` (`w:delText`, moved-from text), ` › 插入的修订（作者）`,
+//! ` › 文本框`, ` › 隐藏文字` (`w:vanish` on the run). `mc:Fallback` copies
+//! of text boxes are skipped (the `mc:Choice` copy is read), and field codes
+//! (`w:instrText`) are not text.
+
+use super::archive::Zip;
+use super::{ooxml, xml, AttachError, Budget, Extraction, SpotLabel, TextBuilder};
+use quick_xml::events::Event;
+
+/// Which story a part is: comments carry an author per comment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Story {
+    Plain,
+    Comments,
+}
+
+pub(super) fn read_docx(
+    location: &str,
+    zip: &mut Zip,
+    budget: &Budget,
+    out: &mut Extraction,
+) -> Result<(), AttachError> {
+    let main = ooxml::main_part(zip, budget, "word/document.xml");
+    let dir = main.rfind('/').map_or("", |p| &main[..p + 1]).to_string();
+    let mut stories: Vec<(String, &str, Story)> = vec![(main.clone(), "正文", Story::Plain)];
+    let mut names: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with(&dir) && !n[dir.len()..].contains('/'))
+        .map(|n| n.into_owned())
+        .collect();
+    // header2.xml before header10.xml.
+    names.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+    for (prefix, label) in [("header", "页眉"), ("footer", "页脚")] {
+        for name in &names {
+            let file = &name[dir.len()..];
+            if file.starts_with(prefix) && file.ends_with(".xml") {
+                stories.push((name.clone(), label, Story::Plain));
+            }
+        }
+    }
+    for (file, label, story) in [
+        ("footnotes.xml", "脚注", Story::Plain),
+        ("endnotes.xml", "尾注", Story::Plain),
+        ("comments.xml", "批注", Story::Comments),
+    ] {
+        let name = format!("{dir}{file}");
+        if zip.index_for_name(&name).is_some() {
+            stories.push((name, label, story));
+        }
+    }
+    for (name, label, story) in stories {
+        let part_location = format!("{location} › {label}");
+        // What was read before an error is scanned too: a truncated file
+        // still shows the marking at its top.
+        let mut text = TextBuilder::new(budget);
+        let result = read_story(zip, &name, budget, story, &mut text);
+        if !text.is_empty() {
+            out.parts.push(text.finish(part_location.clone()));
+        }
+        if let Err(error) = result {
+            budget.record(out, part_location, error);
+            if budget.stopped() {
+                return Ok(());
+            }
+        }
+    }
+    ooxml::read_properties(location, zip, budget, out)
+}
+
+/// One open element that changes how its text is located.
+struct Context {
+    depth: usize,
+    suffix: String,
+}
+
+fn read_story(
+    zip: &mut Zip,
+    name: &str,
+    budget: &Budget,
+    story: Story,
+    text: &mut TextBuilder,
+) -> Result<(), AttachError> {
+    let mut reader = xml::open(zip, name, budget)?;
+    let mut buf = Vec::new();
+    let mut depth = 0usize;
+    let mut contexts: Vec<Context> = Vec::new();
+    let mut skip_to: Option<usize> = None;
+    let mut run: Option<usize> = None;
+    let mut run_props = false;
+    let mut hidden = false;
+    let mut in_text = false;
+    let label = |contexts: &[Context], hidden: bool| -> Option<SpotLabel> {
+        if contexts.is_empty() && !hidden {
+            return None;
+        }
+        let mut s: String = contexts.iter().map(|c| c.suffix.as_str()).collect();
+        if hidden {
+            s.push_str(" › 隐藏文字");
+        }
+        Some(SpotLabel::Suffix(s))
+    };
+    let author = |e: &quick_xml::events::BytesStart<'_>| match xml::attr(e, "author") {
+        Some(a) if !a.trim().is_empty() => format!("（{}）", a.trim()),
+        _ => String::new(),
+    };
+    loop {
+        buf.clear();
+        match reader.next(&mut buf, budget)? {
+            Event::Start(e) => {
+                depth += 1;
+                if skip_to.is_some() {
+                    continue;
+                }
+                match xml::local(&e).as_str() {
+                    "Fallback" | "instrText" => skip_to = Some(depth),
+                    "del" | "moveFrom" => contexts.push(Context {
+                        depth,
+                        suffix: format!(" › 删除的修订{}", author(&e)),
+                    }),
+                    "ins" | "moveTo" => contexts.push(Context {
+                        depth,
+                        suffix: format!(" › 插入的修订{}", author(&e)),
+                    }),
+                    "txbxContent" => contexts.push(Context {
+                        depth,
+                        suffix: " › 文本框".into(),
+                    }),
+                    "comment" if story == Story::Comments => contexts.push(Context {
+                        depth,
+                        suffix: match xml::attr(&e, "author") {
+                            Some(a) if !a.trim().is_empty() => format!("（{}）", a.trim()),
+                            _ => "（未署名）".into(),
+                        },
+                    }),
+                    "r" => {
+                        run = Some(depth);
+                        hidden = false;
+                    }
+                    "rPr" if run == Some(depth - 1) => run_props = true,
+                    "vanish" if run_props => hidden = xml::is_on(&e),
+                    "t" | "delText" => in_text = run.is_some() || story == Story::Comments,
+                    _ => {}
+                }
+            }
+            Event::Empty(e) => {
+                if skip_to.is_some() {
+                    continue;
+                }
+                let in_run_body = run.is_some() && !run_props;
+                match xml::local(&e).as_str() {
+                    "vanish" if run_props => hidden = xml::is_on(&e),
+                    "tab" | "ptab" if in_run_body => text.push("\t", label(&contexts, hidden))?,
+                    "br" | "cr" if in_run_body => text.push("\n", label(&contexts, hidden))?,
+                    "p" => text.push("\n", None)?,
+                    _ => {}
+                }
+            }
+            Event::End(e) => {
+                if skip_to == Some(depth) {
+                    skip_to = None;
+                } else if skip_to.is_none() {
+                    match e.local_name().as_ref() {
+                        "t" | "delText" => in_text = false,
+                        "rPr" => run_props = false,
+                        "r" => {
+                            run = None;
+                            hidden = false;
+                        }
+                        "p" | "comment" if !text.ends_with_newline() => {
+                            text.push("\n", None)?;
+                        }
+                        _ => {}
+                    }
+                    while contexts.last().is_some_and(|c| c.depth >= depth) {
+                        contexts.pop();
+                    }
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) if in_text && skip_to.is_none() => {
+                text.push(&t.xml10_content(), label(&contexts, hidden))?
+            }
+            Event::CData(t) if in_text && skip_to.is_none() => {
+                text.push(&t, label(&contexts, hidden))?
+            }
+            Event::GeneralRef(r) if in_text && skip_to.is_none() => {
+                text.push(&xml::resolve_ref(&r), label(&contexts, hidden))?
+            }
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+    }
+}
