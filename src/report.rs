@@ -86,6 +86,7 @@ pub fn figures(
         let mut categories: Vec<Category> = review
             .findings
             .iter()
+            .chain(review.attachments.iter().flat_map(|a| a.findings.iter()))
             .filter(|f| f.severity > crate::Severity::Info)
             .map(|f| f.category)
             .collect();
@@ -251,7 +252,12 @@ pub fn form_json(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> ser
         "拟公开方式": review.channel.clone().unwrap_or_else(|| "网站".into()),
         "承办人": review.submitter,
         "提交时间": review.created_at,
-        "是否涉密": review.findings.iter().any(|f| matches!(f.category, Category::Marking | Category::Register)),
+        "是否涉密": review.findings.iter().chain(review.attachments.iter().flat_map(|a| a.findings.iter()))
+            .any(|f| matches!(f.category, Category::Marking | Category::Register)),
+        "附件": review.attachments.iter().map(|a| serde_json::json!({
+            "name": a.name, "content_type": a.content_type, "size": a.size, "sha256": a.sha256,
+            "decision": a.decision, "error": a.error,
+        })).collect::<Vec<_>>(),
         "检查结果": review.decision,
         "状态": review.status,
         "review_id": review.review_id,
@@ -273,10 +279,19 @@ pub fn form_json(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> ser
 pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> String {
     let e = |s: &Option<String>| html_escape(s.as_deref().unwrap_or(""));
     let mut rows = String::new();
-    for f in &review.findings {
+    let all = review.findings.iter().map(|f| (None, f)).chain(
+        review
+            .attachments
+            .iter()
+            .flat_map(|a| a.findings.iter().map(|f| (f.location.as_deref(), f))),
+    );
+    for (location, f) in all {
+        let where_ = location.map_or(String::new(), |l| {
+            format!("<br><small>{}</small>", html_escape(l))
+        });
         let _ = write!(
             rows,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}{where_}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             html_escape(&f.rule),
             f.category.label_zh(),
             f.severity.as_str(),

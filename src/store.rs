@@ -79,9 +79,23 @@ pub struct NewReview {
     pub token_id: String,
     pub decision: Decision,
     pub findings: Vec<Finding>,
+    pub attachments: Vec<AttachmentRecord>,
     pub incomplete: Option<String>,
     pub lexicon_version: String,
     pub engine_version: String,
+}
+
+/// What the record keeps of one attachment: never its bytes.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct AttachmentRecord {
+    pub name: String,
+    pub content_type: Option<String>,
+    pub size: u64,
+    pub sha256: String,
+    pub decision: Decision,
+    pub findings: Vec<Finding>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
 }
 
 /// A recorded review.
@@ -104,6 +118,8 @@ pub struct ReviewRecord {
     pub status: Status,
     pub level: i64,
     pub findings: Vec<Finding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
     #[serde(skip)]
@@ -230,6 +246,11 @@ const MIGRATIONS: &[(i64, &[&str])] = &[(
          status_code BIGINT, error TEXT, created_at TEXT NOT NULL)",
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ],
+), (
+    2,
+    // Attachments: name, type, size, hash and findings of each (the bytes
+    // are not kept).
+    &["ALTER TABLE reviews ADD COLUMN attachments TEXT"],
 )];
 
 /// A resolution row as [`Store::verify_chain`] compares it with its event.
@@ -494,7 +515,7 @@ impl Store {
     const REVIEW_COLUMNS: &'static str =
         "id, item_id, content_hash, format, title, submitter, department, channel, \
          url, callback_url, token_id, decision, status, level, findings, incomplete, content, \
-         lexicon_version, engine_version, created_at, updated_at";
+         lexicon_version, engine_version, created_at, updated_at, attachments";
 
     fn review_from_row(row: &AnyRow) -> Result<ReviewRecord> {
         let id: String = row.try_get("id")?;
@@ -523,6 +544,12 @@ impl Store {
             level: row.try_get("level")?,
             findings: serde_json::from_str(&findings)
                 .map_err(|e| corrupt(format!("findings: {e}")))?,
+            attachments: match row.try_get::<Option<String>, _>("attachments")? {
+                None => Vec::new(),
+                Some(json) => {
+                    serde_json::from_str(&json).map_err(|e| corrupt(format!("attachments: {e}")))?
+                }
+            },
             incomplete: row.try_get("incomplete")?,
             content: row.try_get("content")?,
             lexicon_version: row.try_get("lexicon_version")?,
@@ -544,6 +571,8 @@ impl Store {
         let at = now();
         let status = Status::initial(new.decision);
         let findings_json = serde_json::to_string(&new.findings).unwrap_or_else(|_| "[]".into());
+        let attachments_json = (!new.attachments.is_empty())
+            .then(|| serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()));
         let keep_content =
             new.decision != Decision::Pass || self.retention == ContentRetention::All;
         let id = random_id("rv");
@@ -553,7 +582,7 @@ impl Store {
             "decision": new.decision,
             "status": status,
             "level": 1,
-            "findings_hash": sha256_hex(findings_json.as_bytes()),
+            "findings_hash": findings_hash(&findings_json, attachments_json.as_deref()),
             "lexicon_version": new.lexicon_version,
             "engine_version": new.engine_version,
             "title": new.title,
@@ -567,7 +596,7 @@ impl Store {
         self.lock_chain(&mut tx).await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO reviews ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-             $15, $16, $17, $18, $19, $20, $21)",
+             $15, $16, $17, $18, $19, $20, $21, $22)",
             Self::REVIEW_COLUMNS
         ))
         .bind(&id)
@@ -591,6 +620,7 @@ impl Store {
         .bind(&new.engine_version)
         .bind(&at)
         .bind(&at)
+        .bind(attachments_json.as_deref())
         .execute(&mut *tx)
         .await;
         if let Err(e) = inserted {
@@ -1075,7 +1105,7 @@ impl Store {
             expected_prev = hash;
         }
         let rows = sqlx::query(
-            "SELECT id, content_hash, decision, status, level, findings FROM reviews ORDER BY id",
+            "SELECT id, content_hash, decision, status, level, findings, attachments FROM reviews ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -1084,12 +1114,13 @@ impl Store {
         for row in &rows {
             let id: String = row.try_get("id")?;
             let findings: String = row.try_get("findings")?;
+            let attachments: Option<String> = row.try_get("attachments")?;
             let actual = (
                 row.try_get::<String, _>("content_hash")?,
                 row.try_get::<String, _>("decision")?,
                 row.try_get::<String, _>("status")?,
                 row.try_get::<i64, _>("level")?,
-                sha256_hex(findings.as_bytes()),
+                findings_hash(&findings, attachments.as_deref()),
             );
             match replay.get(&id) {
                 None => {
@@ -1191,6 +1222,15 @@ impl Store {
     #[doc(hidden)]
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
         Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+    }
+}
+
+/// What the chain records of a review's findings: the hash of the text's
+/// findings, and of the attachments' records when there are any.
+fn findings_hash(findings_json: &str, attachments_json: Option<&str>) -> String {
+    match attachments_json {
+        None => sha256_hex(findings_json.as_bytes()),
+        Some(a) => sha256_hex(format!("{findings_json}\n{a}").as_bytes()),
     }
 }
 

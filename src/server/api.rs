@@ -1,6 +1,7 @@
 //! Routes and handlers of `/api/v1` (documented in `openapi.json`, served at
 //! `/api/v1/openapi.json`), plus `/healthz`, `/readyz` and `/metrics`.
 
+use super::attachments::{record_of, AttachmentInput, ItemBody, Upload, WithAttachments};
 use super::error::ApiError;
 use super::extract::{Caller, JsonBody, PathParams, QueryParams};
 use super::AppState;
@@ -8,7 +9,7 @@ use crate::engine::{Document, Format, ScanOptions, ENGINE_VERSION};
 use crate::review::{
     decide_resolution, Action, Officer, PendingView, Refusal, Role, Status, TOP_LEVEL,
 };
-use crate::store::{NewResolution, NewReview, ReviewRecord};
+use crate::store::{AttachmentRecord, NewResolution, NewReview, ReviewRecord};
 use crate::verdict::{Decision, Verdict};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -68,6 +69,11 @@ pub fn router(state: AppState) -> Router {
         .merge(super::web::routes())
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        // Multipart bodies obey the same limit as JSON ones (axum's default
+        // is 2 MB).
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.config.body_limit,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
@@ -120,14 +126,120 @@ struct ReviewRequest {
     channel: Option<String>,
     url: Option<String>,
     callback_url: Option<String>,
+    #[serde(default)]
+    attachments: Vec<AttachmentInput>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CheckRequest {
+    /// May be empty when only attachments are checked.
+    #[serde(default)]
     content: String,
     #[serde(default)]
     format: Format,
+    #[serde(default)]
+    attachments: Vec<AttachmentInput>,
+}
+
+impl WithAttachments for ReviewRequest {
+    fn take_attachments(&mut self) -> Vec<AttachmentInput> {
+        std::mem::take(&mut self.attachments)
+    }
+}
+
+impl WithAttachments for CheckRequest {
+    fn take_attachments(&mut self) -> Vec<AttachmentInput> {
+        std::mem::take(&mut self.attachments)
+    }
+}
+
+/// How long the attachments of one item may take on top of the text's
+/// budget (the engine's own per-attachment limit is 20 s).
+const ATTACHMENT_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Scans the text and every attachment off the runtime within the budget.
+/// A panic or a timeout is an incomplete verdict: `review`, with the reason,
+/// never `pass`; unscanned attachments are recorded as `review` too.
+async fn scan_item(
+    state: &AppState,
+    content: Arc<String>,
+    format: Format,
+    uploads: Arc<Vec<Upload>>,
+) -> (Verdict, Vec<AttachmentRecord>) {
+    if uploads.is_empty() {
+        return (scan(state, content, format).await, Vec::new());
+    }
+    let engine = state.engine();
+    let budget = state.config.scan_budget + ATTACHMENT_BUDGET;
+    let files = uploads.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let options = ScanOptions {
+            utf16_offsets: true,
+        };
+        let verdict = engine.scan_with(
+            &Document {
+                content: &content,
+                format,
+            },
+            &options,
+        );
+        let attachments: Vec<AttachmentRecord> = files
+            .iter()
+            .map(|u| record_of(u, engine.scan_attachment(&u.name, &u.bytes, &options)))
+            .collect();
+        (verdict, attachments)
+    });
+    let failed = |reason: String| {
+        let engine = state.engine();
+        let verdict = Verdict {
+            decision: Decision::Review,
+            findings: Vec::new(),
+            incomplete: Some(reason.clone()),
+            lexicon_version: engine.lexicon_version().to_string(),
+            engine_version: ENGINE_VERSION.to_string(),
+        };
+        let records = uploads
+            .iter()
+            .map(|u| AttachmentRecord {
+                name: u.name.clone(),
+                content_type: u.content_type.clone(),
+                size: u.bytes.len() as u64,
+                sha256: crate::store::sha256_hex(&u.bytes),
+                decision: Decision::Review,
+                findings: Vec::new(),
+                error: Some(reason.clone()),
+            })
+            .collect();
+        (verdict, records)
+    };
+    let (verdict, attachments) = match tokio::time::timeout(budget, task).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "engine failed on an item with attachments");
+            failed("the engine failed on this item; a person must review it".into())
+        }
+        Err(_) => failed(format!(
+            "the engine did not finish within its budget of {} ms; a person must review it",
+            budget.as_millis()
+        )),
+    };
+    if verdict.incomplete.is_some() {
+        state.metrics.record_incomplete();
+    }
+    let decision = attachments
+        .iter()
+        .map(|a| a.decision)
+        .fold(verdict.decision, Decision::max);
+    state.metrics.record_verdict(
+        decision,
+        verdict
+            .findings
+            .iter()
+            .chain(attachments.iter().flat_map(|a| a.findings.iter()))
+            .map(|f| f.category),
+    );
+    (verdict, attachments)
 }
 
 /// Scans off the runtime within the time budget. A panic or a timeout is an
@@ -188,7 +300,7 @@ fn non_empty(field: &str, value: Option<String>, max: usize) -> Result<Option<St
 async fn submit_review(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(req): JsonBody<ReviewRequest>,
+    ItemBody(req, uploads): ItemBody<ReviewRequest>,
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Cms, Role::Admin], "submitting an item")?;
     if req.item_id.trim().is_empty() || req.item_id.chars().count() > 200 {
@@ -207,10 +319,23 @@ async fn submit_review(
         Format::Text => "text",
         Format::Html => "html",
     };
-    let content_hash =
-        crate::store::sha256_hex(format!("{format_name}\n{}", req.content).as_bytes());
+    // The same item with the same text and files is the same review.
+    let mut identity = format!("{format_name}\n{}", req.content);
+    for u in &uploads {
+        identity.push_str(&format!(
+            "\n\0{}\0{}",
+            u.name,
+            crate::store::sha256_hex(&u.bytes)
+        ));
+    }
+    let content_hash = crate::store::sha256_hex(identity.as_bytes());
     let content = Arc::new(req.content);
-    let verdict = scan(&state, content.clone(), req.format).await;
+    let (verdict, attachments) =
+        scan_item(&state, content.clone(), req.format, Arc::new(uploads)).await;
+    let decision = attachments
+        .iter()
+        .map(|a| a.decision)
+        .fold(verdict.decision, Decision::max);
     let new = NewReview {
         item_id: req.item_id,
         content: Arc::unwrap_or_clone(content),
@@ -223,8 +348,9 @@ async fn submit_review(
         url: non_empty("url", req.url, 2000)?,
         callback_url: req.callback_url,
         token_id: caller.0.id.clone(),
-        decision: verdict.decision,
+        decision,
         findings: verdict.findings,
+        attachments,
         incomplete: verdict.incomplete,
         lexicon_version: verdict.lexicon_version,
         engine_version: verdict.engine_version,
@@ -243,13 +369,22 @@ async fn submit_review(
 async fn check_draft(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(req): JsonBody<CheckRequest>,
-) -> Result<Json<Verdict>, ApiError> {
+    ItemBody(req, uploads): ItemBody<CheckRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     caller.require(
         &[Role::Editor, Role::Officer, Role::Cms, Role::Admin],
         "checking a draft",
     )?;
-    Ok(Json(scan(&state, Arc::new(req.content), req.format).await))
+    let (verdict, attachments) =
+        scan_item(&state, Arc::new(req.content), req.format, Arc::new(uploads)).await;
+    let decision = attachments
+        .iter()
+        .map(|a| a.decision)
+        .fold(verdict.decision, Decision::max);
+    let mut value = serde_json::to_value(&verdict).unwrap_or_default();
+    value["decision"] = serde_json::to_value(decision).unwrap_or_default();
+    value["attachments"] = serde_json::to_value(&attachments).unwrap_or_default();
+    Ok(Json(value))
 }
 
 fn review_json(record: &ReviewRecord, with_content: bool) -> serde_json::Value {

@@ -8,6 +8,7 @@
 //! request id, review ids and rule ids, never document text.
 
 mod api;
+pub mod attachments;
 pub mod web;
 pub use api::{report_period, validate_token_request, ROUTES};
 pub mod callbacks;

@@ -386,10 +386,10 @@ async fn check_page(caller: PageCaller) -> Response {
 <p class="muted">粘贴稿件正文或网页 HTML，或打开文件，然后点“检查”。检查结果不会被记录。</p>
 <form id="check-form">
 <label for="draft">稿件内容</label>
-<textarea id="draft" name="draft" required></textarea>
+<textarea id="draft" name="draft"></textarea>
 <div class="row">
 <div><label for="draft-format">格式</label><select id="draft-format"><option value="text">纯文本</option><option value="html">网页 HTML</option></select></div>
-<div><label for="draft-file">或打开文件（.txt .html .md）</label><input id="draft-file" type="file" accept=".txt,.html,.htm,.md,text/plain,text/html"></div>
+<div><label for="draft-file">或打开文件（正文 .txt .html .md；附件 .docx .xlsx .pdf .zip .csv）</label><input id="draft-file" type="file" multiple accept=".txt,.html,.htm,.md,.docx,.xlsx,.pdf,.zip,.csv,text/plain,text/html"><p id="attachment-list" class="muted"></p></div>
 <div><button type="submit" id="check-button">检查</button></div>
 </div></form>
 <p id="check-announce" class="visually-hidden" role="status" aria-live="polite"></p>

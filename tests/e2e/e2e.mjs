@@ -278,6 +278,28 @@ await step("2 check a draft: 拦截, the highlight sits on the damaged marking a
   await context.close();
 });
 
+await step("2b check an attached PDF: its findings are listed with the page they are on", async (pages) => {
+  const { context, page } = await signIn(EDITOR, {}, pages);
+  const pdf = new URL("../../fixtures/attachments/notice.pdf", import.meta.url).pathname;
+  await page.locator("#draft-file").setInputFiles(pdf);
+  await page.locator("#attachment-list").filter({ hasText: "notice.pdf" }).waitFor();
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/api/v1/check")),
+    page.locator("#check-button").click(),
+  ]);
+  const verdict = await response.json();
+  assert.equal(response.status(), 200, JSON.stringify(verdict));
+  assert.equal(verdict.decision, "block", "page 1 of notice.pdf starts with 机密★1年");
+  const card = page.locator('#attachment-results [data-attachment="notice.pdf"]');
+  await card.waitFor();
+  const text = await card.textContent();
+  assert.match(text, /notice\.pdf › 第1页/, `the attachment card lacks the page: ${text}`);
+  assert.match(text, /机密★1年/, text);
+  assert.match(await page.locator("#decision").textContent(), /拦截/);
+  await page.screenshot({ path: shot("check-attachment.png"), fullPage: true });
+  await context.close();
+});
+
 let reviewId;
 await step("3 CMS submits; officer resolves it in the queue; API, /queue and /records agree", async (pages) => {
   const submitted = await api("POST", "/api/v1/reviews", CMS, {

@@ -117,8 +117,10 @@ function showFindings(root, content, findings) {
 
 function advice(verdict) {
   if (verdict.incomplete) return `未能完成自动检查（${verdict.incomplete}），须人工审查。`;
-  const cats = [...new Set(verdict.findings.filter((f) => f.severity !== "info").map((f) => f.category))];
-  if (!cats.length) return verdict.findings.length ? "仅有提示项，可以发布；请确认提示内容无误。" : "未发现问题。";
+  const all = verdict.findings.concat(...(verdict.attachments || []).map((a) => a.findings));
+  const cats = [...new Set(all.filter((f) => f.severity !== "info").map((f) => f.category))];
+  if ((verdict.attachments || []).some((a) => a.error)) cats.push("unreadable");
+  if (!cats.length) return all.length ? "仅有提示项，可以发布；请确认提示内容无误。" : "未发现问题。";
   const tips = {
     marking: "删除密级标志；标有密级的文件不得上网，须先履行解密程序",
     register: "删除涉密或未公开文件的标题和文号",
@@ -127,34 +129,70 @@ function advice(verdict) {
     personal: "对身份证号、银行卡号、手机号等个人信息去标识化（如 410***********1234、138****5678）",
     credential: "删除账号、密码、内网地址和密钥",
     sensitive: "确认考试、统计、军事等敏感信息已可以公开",
+    unreadable: "有附件未能读取（加密、损坏或不支持的格式），须人工审查",
   };
   return "修改建议：" + cats.map((c) => tips[c] || c).join("；") + "。";
 }
 
 // ---- 草稿自查 -------------------------------------------------------------
 
+// Files read as the draft itself; anything else goes along as an attachment.
+const TEXT_FILE = /\.(txt|html?|md)$/i;
+
+function toBase64(buffer) {
+  const bytes = new Uint8Array(buffer);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function attachmentResults(attachments) {
+  if (!attachments || !attachments.length) return null;
+  return el("section", { "aria-label": "附件检查结果", id: "attachment-results" }, el("h2", {}, "附件"),
+    attachments.map((a) => el("div", { class: "detail", "data-attachment": a.name },
+      el("p", {}, el("strong", {}, a.name), "　", el("span", { class: `sev ${a.decision === "pass" ? "info" : a.decision}` }, DECISION_SHORT[a.decision]),
+        `　发现 ${a.findings.length} 处问题`),
+      a.error ? el("p", { role: "alert" }, "未能完整读取：", a.error) : null,
+      el("ul", {}, a.findings.map((f) => el("li", {},
+        el("span", { class: `sev ${f.severity}` }, SEVERITY_TEXT[f.severity]), " ", el("strong", {}, f.location || ""), "：",
+        el("mark", { class: f.severity }, f.text), `　${CATEGORY_TEXT[f.category] || f.category}，${f.explanation.reason}`,
+          el("div", { class: "muted" }, f.excerpt)))))));
+}
+
 function initCheck() {
   const form = $("#check-form");
   const result = $("#check-result");
   const file = $("#draft-file");
+  let attachments = [];
   file.addEventListener("change", async () => {
-    const f = file.files[0];
-    if (!f) return;
-    $("#draft").value = await f.text();
-    $("#draft-format").value = /\.html?$/i.test(f.name) ? "html" : "text";
+    attachments = [];
+    const names = [];
+    for (const f of file.files) {
+      if (TEXT_FILE.test(f.name) && file.files.length === 1) {
+        $("#draft").value = await f.text();
+        $("#draft-format").value = /\.html?$/i.test(f.name) ? "html" : "text";
+      } else {
+        attachments.push({ name: f.name, content_type: f.type || null, data: toBase64(await f.arrayBuffer()) });
+        names.push(f.name);
+      }
+    }
+    $("#attachment-list").textContent = names.length ? `附件：${names.join("、")}` : "";
   });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const content = $("#draft").value;
     const format = $("#draft-format").value;
+    if (!content.trim() && !attachments.length) { showError(result, new Error("请粘贴稿件内容或选择文件")); return; }
     result.replaceChildren(el("p", { class: "muted" }, "检查中…"));
     try {
-      const verdict = await api("POST", "/api/v1/check", { content, format });
+      const verdict = await api("POST", "/api/v1/check", { content, format, attachments });
       const banner = el("div", { class: `banner ${verdict.decision}`, role: "status", id: "decision" },
         DECISION_TEXT[verdict.decision], el("div", { style: "font-weight:normal" }, advice(verdict)));
       const body = el("div");
       result.replaceChildren(banner, body);
-      showFindings(body, content, verdict.findings);
+      if (content.trim()) showFindings(body, content, verdict.findings);
+      const files = attachmentResults(verdict.attachments);
+      if (files) result.append(files);
       // One short sentence for screen readers, not the whole draft.
       $("#check-announce").textContent = `${DECISION_TEXT[verdict.decision]}，发现 ${verdict.findings.length} 处问题。`;
     } catch (err) { showError(result, err); }
