@@ -4,7 +4,6 @@
 //! each file's name, type, size, hash and located findings.
 
 #[path = "support/office.rs"]
-#[allow(dead_code)]
 mod office;
 mod server_support;
 
