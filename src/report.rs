@@ -33,6 +33,21 @@ pub struct Report {
     pub overrides: usize,
 }
 
+/// Report periods and months are China Standard Time (UTC+8, no DST);
+/// timestamps are stored in UTC.
+pub const UTC_OFFSET_HOURS: i64 = 8;
+
+/// `YYYY-MM` of a stored UTC timestamp, in China Standard Time.
+fn local_month(utc: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(utc)
+        .map(|t| {
+            (t + chrono::Duration::hours(UTC_OFFSET_HOURS))
+                .format("%Y-%m")
+                .to_string()
+        })
+        .unwrap_or_else(|_| utc.get(..7).unwrap_or("").to_string())
+}
+
 fn hours_between(a: &str, b: &str) -> Option<f64> {
     let a = chrono::DateTime::parse_from_rfc3339(a).ok()?;
     let b = chrono::DateTime::parse_from_rfc3339(b).ok()?;
@@ -92,7 +107,7 @@ pub fn figures(
             .collect();
         categories.sort();
         categories.dedup();
-        let month = review.created_at.get(..7).unwrap_or("").to_string();
+        let month = local_month(&review.created_at);
         for c in &categories {
             *report
                 .by_category
@@ -353,4 +368,15 @@ pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> Str
         hash = html_escape(&review.content_hash),
         lexicon = html_escape(&review.lexicon_version),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_china_standard_time() {
+        assert_eq!(local_month("2025-12-31T16:30:00.000Z"), "2026-01");
+        assert_eq!(local_month("2025-12-31T15:59:59.999Z"), "2025-12");
+    }
 }

@@ -642,7 +642,15 @@ pub fn report_period(from: &str, to: &str) -> Result<(String, String), String> {
         return Err("`to` is before `from`".into());
     }
     let end = t.succ_opt().ok_or("`to` is out of range")?;
-    Ok((format!("{f}T00:00:00.000Z"), format!("{end}T00:00:00.000Z")))
+    // Days are China Standard Time (UTC+8, no daylight saving): a review at
+    // 07:00 Beijing time on 1 January belongs to the new year.
+    let utc = |d: chrono::NaiveDate| {
+        (d.and_hms_opt(0, 0, 0).expect("midnight exists")
+            - chrono::Duration::hours(crate::report::UTC_OFFSET_HOURS))
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+    };
+    Ok((utc(f), utc(end)))
 }
 
 async fn get_report(
@@ -780,4 +788,22 @@ async fn metrics(State(state): State<AppState>, _caller: Caller) -> Response {
         state.metrics.render(queue),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report_period;
+
+    #[test]
+    fn report_days_are_china_standard_time() {
+        assert_eq!(
+            report_period("2026-01-01", "2026-12-31").unwrap(),
+            (
+                "2025-12-31T16:00:00.000Z".to_string(),
+                "2026-12-31T16:00:00.000Z".to_string()
+            )
+        );
+        assert!(report_period("2026-02-01", "2026-01-01").is_err());
+        assert!(report_period("2026-13-01", "2026-12-31").is_err());
+    }
 }
