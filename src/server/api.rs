@@ -133,7 +133,7 @@ struct ReviewRequest {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CheckRequest {
-    /// May be empty when only attachments are checked.
+    /// May be left out when attachments are given.
     #[serde(default)]
     content: String,
     #[serde(default)]
@@ -375,6 +375,11 @@ async fn check_draft(
         &[Role::Editor, Role::Officer, Role::Cms, Role::Admin],
         "checking a draft",
     )?;
+    if req.content.is_empty() && uploads.is_empty() {
+        return Err(ApiError::BadRequest(
+            "missing field `content`: give the draft's text, attachments, or both".into(),
+        ));
+    }
     let (verdict, attachments) =
         scan_item(&state, Arc::new(req.content), req.format, Arc::new(uploads)).await;
     let decision = attachments
