@@ -94,7 +94,7 @@ pub fn decide(
                 if !boundaries.confirm_boundaries(cand.start, cand.end) {
                     continue;
                 }
-                stages.push("boundary: jieba segmentation confirms a whole word".to_string());
+                stages.push("分词：结巴分词确认命中的是完整词语".to_string());
             }
             Boundary::None => {}
         }
@@ -151,7 +151,7 @@ pub fn decide(
                 // Required context gates the hit; it does not also raise it.
                 match raise {
                     Some(word) => {
-                        stages.push(format!("context: “{word}” nearby, as this rule requires"));
+                        stages.push(format!("上下文：附近有“{word}”，符合本规则的前提"));
                         context_word = Some(word.clone());
                     }
                     None => continue,
@@ -162,25 +162,22 @@ pub fn decide(
                         // Unsure which reading is right: fail closed.
                         severity = severity.raised();
                         stages.push(format!(
-                            "context: “{up}” raises it to {} despite “{down}” (when both appear, the stricter reading wins)",
-                            severity.as_str()
+                            "上下文：附近有“{up}”，虽也有“{down}”，仍升为{}（两者并存时从严）",
+                            severity.label_zh()
                         ));
                         context_word = Some(up.clone());
                     }
                     (Some(word), None) => {
                         severity = severity.raised();
                         stages.push(format!(
-                            "context: “{word}” nearby raises it to {}",
-                            severity.as_str()
+                            "上下文：附近有“{word}”，升为{}",
+                            severity.label_zh()
                         ));
                         context_word = Some(word.clone());
                     }
                     (None, Some(word)) => match severity.lowered() {
                         Some(s) => {
-                            stages.push(format!(
-                                "context: “{word}” nearby lowers it to {}",
-                                s.as_str()
-                            ));
+                            stages.push(format!("上下文：附近有“{word}”，降为{}", s.label_zh()));
                             severity = s;
                             context_word = Some(word.clone());
                         }
@@ -240,23 +237,22 @@ fn validate_number(
                     return None;
                 }
             }
-            Some("validator: GB 11643 area code, birth date and check digit are valid".to_string())
+            Some("校验：地区码、出生日期和校验码均有效（GB 11643）".to_string())
         }
         Detector::BankCard => {
             if !validate::is_bank_card(number) || validate::is_resident_id(number) {
                 return None;
             }
             if validate::has_unionpay_prefix(number) {
-                return Some("validator: Luhn check passes, UnionPay prefix 62".to_string());
+                return Some("校验：Luhn 校验通过，银联卡号前缀 62".to_string());
             }
             let near = window(text, start, end, 12);
             CARD_WORDS
                 .iter()
                 .find(|w| near.contains(*w))
-                .map(|w| format!("validator: Luhn check passes, “{w}” nearby"))
+                .map(|w| format!("校验：Luhn 校验通过，附近有“{w}”"))
         }
-        Detector::Mobile => validate::is_mobile(number)
-            .then(|| "validator: an 11-digit mainland mobile number".to_string()),
+        Detector::Mobile => validate::is_mobile(number).then(|| "校验：11 位手机号码".to_string()),
     }
 }
 
@@ -265,13 +261,13 @@ fn applied_label(placed: &crate::placement::Placement) -> Option<String> {
         return None;
     }
     let how = if placed.standalone {
-        "alone on its line"
+        "单独成行"
     } else if placed.bracketed {
-        "in brackets of its own"
+        "单独置于括号中"
     } else {
-        "at the start of the document"
+        "位于文首"
     };
-    Some(format!("placement: applied as a label, {how}"))
+    Some(format!("位置：作为标识使用（{how}），不是在句中提及"))
 }
 
 /// Severity of a classification marking by where it stands (see
@@ -301,18 +297,20 @@ fn applied_marking(
         if placed.near_top {
             Some((
                 top,
-                "placement: applied marking, alone on its line at the top of the document or of an attachment".to_string(),
+                "位置：密级标志单独成行，位于文件或附件首部".to_string(),
             ))
         } else {
             Some((
-                top.lowered().unwrap_or(Severity::Review).max(Severity::Review),
-                "placement: a marking alone on its line below the top: it may head a pasted document".to_string(),
+                top.lowered()
+                    .unwrap_or(Severity::Review)
+                    .max(Severity::Review),
+                "位置：密级标志单独成行但不在首部，可能是粘贴进来的文件的首部".to_string(),
             ))
         }
     } else if full {
         Some((
             Severity::Review,
-            "placement: a full marking inside a sentence without quotes: applied or named cannot be told apart".to_string(),
+            "位置：完整的密级标志在句中且未加引号，无法判断是标注还是引述".to_string(),
         ))
     } else {
         None
@@ -353,9 +351,9 @@ fn apply_bulk(entries: &[Entry], text: &str, hits: &mut [Hit]) {
             if bulk.severity > hit.severity {
                 hit.severity = bulk.severity;
                 hit.stages.push(format!(
-                    "bulk: {n} distinct hits of this rule in the document (threshold {}) make it {}",
+                    "数量：本文中此规则命中 {n} 处不同内容（阈值 {}），定为{}",
                     bulk.count,
-                    bulk.severity.as_str()
+                    bulk.severity.label_zh()
                 ));
             }
         }

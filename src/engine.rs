@@ -328,9 +328,9 @@ impl Engine {
                 if bulk.severity > f.severity {
                     f.severity = bulk.severity;
                     f.explanation.stages.push(format!(
-                        "bulk: {n} distinct hits of this rule in the attachment (threshold {}) make it {}",
+                        "数量：本附件中此规则命中 {n} 处不同内容（阈值 {}），定为{}",
                         bulk.count,
-                        bulk.severity.as_str()
+                        bulk.severity.label_zh()
                     ));
                 }
             }

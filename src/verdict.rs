@@ -55,6 +55,15 @@ impl Severity {
         }
     }
 
+    /// 中文名, for explanations and pages.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Severity::Info => "提示",
+            Severity::Review => "需审查",
+            Severity::Block => "拦截",
+        }
+    }
+
     /// One step up (block stays block).
     pub fn raised(self) -> Severity {
         match self {
@@ -160,8 +169,9 @@ impl fmt::Display for Category {
 pub struct Explanation {
     /// The editor-facing reason from the lexicon entry.
     pub reason: String,
-    /// What each stage decided, in order (e.g. "boundary: 机密 is a word",
-    /// "placement: alone on line 1 of the document").
+    /// What each stage decided, in order, in Chinese for editors, each
+    /// prefixed by its stage (分词, 校验, 位置, 上下文, 数量), e.g.
+    /// "位置：密级标志单独成行，位于文件或附件首部".
     pub stages: Vec<String>,
     /// The context word that changed the severity, if any.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -426,7 +426,7 @@ fn a_list_spread_over_files_is_still_a_list() {
         .explanation
         .stages
         .iter()
-        .any(|s| s.contains("in the attachment")));
+        .any(|s| s.contains("本附件中")));
 }
 
 #[test]
