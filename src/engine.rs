@@ -340,20 +340,9 @@ impl Engine {
 
 /// Up to 20 chars of published text on either side of the hit, on one line.
 fn excerpt(extracted: &str, hit: std::ops::Range<usize>) -> String {
-    const SIDE: usize = 20;
-    let from = extracted[..hit.start]
-        .char_indices()
-        .rev()
-        .take(SIDE)
-        .last()
-        .map_or(hit.start, |(i, _)| i);
-    let to = extracted[hit.end..]
-        .char_indices()
-        .nth(SIDE)
-        .map_or(extracted.len(), |(i, _)| hit.end + i);
     let mut out = String::new();
     let mut last_space = false;
-    for c in extracted[from..to].chars() {
+    for c in crate::decide::window(extracted, hit.start, hit.end, 20).chars() {
         if c.is_whitespace() {
             if !last_space {
                 out.push(' ');

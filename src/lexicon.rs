@@ -252,17 +252,6 @@ pub struct Entry {
     pub line: usize,
 }
 
-impl Entry {
-    /// The text the lexicon file gave for the entry's matcher.
-    pub fn matcher_text(&self) -> String {
-        match &self.matcher {
-            Matcher::Term(t) => t.clone(),
-            Matcher::Pattern { regex, .. } => regex.as_str().to_string(),
-            Matcher::Detector(d) => format!("detector:{}", d.name()),
-        }
-    }
-}
-
 /// A validated set of entries.
 #[derive(Debug, Clone)]
 pub struct Lexicon {

@@ -317,7 +317,7 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL: readers never wait for the writer; FULL sync:
-                        // an acknowledged review survives a power cut.
+                        // a review is on disk before it is acknowledged.
                         sqlx::query("PRAGMA journal_mode=WAL")
                             .execute(&mut *conn)
                             .await?;

@@ -265,17 +265,4 @@ impl Verdict {
             .max()
             .unwrap_or(Decision::Pass)
     }
-
-    /// Counts of findings by category, for summaries.
-    pub fn counts_by_category(&self) -> Vec<(Category, usize)> {
-        let mut counts: Vec<(Category, usize)> = Vec::new();
-        for f in &self.findings {
-            match counts.iter_mut().find(|(c, _)| *c == f.category) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((f.category, 1)),
-            }
-        }
-        counts.sort();
-        counts
-    }
 }

@@ -158,26 +158,37 @@ impl WithAttachments for CheckRequest {
 /// budget (the engine's own per-attachment limit is 20 s).
 const ATTACHMENT_BUDGET: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Scans the text and every attachment off the runtime within the budget.
-/// A panic or a timeout is an incomplete verdict: `review`, with the reason,
-/// never `pass`; unscanned attachments are recorded as `review` too.
+/// What the engine said about an item: its text, each attachment, and the
+/// item's decision (the worst of them).
+struct ItemVerdict {
+    text: Verdict,
+    attachments: Vec<AttachmentRecord>,
+    decision: Decision,
+}
+
+/// Scans the text and every attachment off the runtime within the budget
+/// (`scan_budget`, plus [`ATTACHMENT_BUDGET`] when there are files). A panic
+/// or a timeout is an incomplete verdict: `review`, with the reason, never
+/// `pass`; unscanned attachments are recorded as `review` too.
 async fn scan_item(
     state: &AppState,
     content: Arc<String>,
     format: Format,
     uploads: Arc<Vec<Upload>>,
-) -> (Verdict, Vec<AttachmentRecord>) {
-    if uploads.is_empty() {
-        return (scan(state, content, format).await, Vec::new());
-    }
+) -> ItemVerdict {
     let engine = state.engine();
-    let budget = state.config.scan_budget + ATTACHMENT_BUDGET;
+    let lexicon_version = engine.lexicon_version().to_string();
+    let budget = if uploads.is_empty() {
+        state.config.scan_budget
+    } else {
+        state.config.scan_budget + ATTACHMENT_BUDGET
+    };
     let files = uploads.clone();
     let task = tokio::task::spawn_blocking(move || {
         let options = ScanOptions {
             utf16_offsets: true,
         };
-        let verdict = engine.scan_with(
+        let text = engine.scan_with(
             &Document {
                 content: &content,
                 format,
@@ -188,15 +199,14 @@ async fn scan_item(
             .iter()
             .map(|u| record_of(u, engine.scan_attachment(&u.name, &u.bytes, &options)))
             .collect();
-        (verdict, attachments)
+        (text, attachments)
     });
     let failed = |reason: String| {
-        let engine = state.engine();
-        let verdict = Verdict {
+        let text = Verdict {
             decision: Decision::Review,
             findings: Vec::new(),
             incomplete: Some(reason.clone()),
-            lexicon_version: engine.lexicon_version().to_string(),
+            lexicon_version: lexicon_version.clone(),
             engine_version: ENGINE_VERSION.to_string(),
         };
         let records = uploads
@@ -211,12 +221,12 @@ async fn scan_item(
                 error: Some(reason.clone()),
             })
             .collect();
-        (verdict, records)
+        (text, records)
     };
-    let (verdict, attachments) = match tokio::time::timeout(budget, task).await {
+    let (text, attachments) = match tokio::time::timeout(budget, task).await {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "engine failed on an item with attachments");
+            tracing::error!(error = %e, "engine failed on an item");
             failed("the engine failed on this item; a person must review it".into())
         }
         Err(_) => failed(format!(
@@ -224,67 +234,25 @@ async fn scan_item(
             budget.as_millis()
         )),
     };
-    if verdict.incomplete.is_some() {
+    if text.incomplete.is_some() {
         state.metrics.record_incomplete();
     }
     let decision = attachments
         .iter()
         .map(|a| a.decision)
-        .fold(verdict.decision, Decision::max);
+        .fold(text.decision, Decision::max);
     state.metrics.record_verdict(
         decision,
-        verdict
-            .findings
+        text.findings
             .iter()
             .chain(attachments.iter().flat_map(|a| a.findings.iter()))
             .map(|f| f.category),
     );
-    (verdict, attachments)
-}
-
-/// Scans off the runtime within the time budget. A panic or a timeout is an
-/// incomplete verdict: `review`, with the reason, never `pass`.
-async fn scan(state: &AppState, content: Arc<String>, format: Format) -> Verdict {
-    let engine = state.engine();
-    let lexicon_version = engine.lexicon_version().to_string();
-    let budget = state.config.scan_budget;
-    let task = tokio::task::spawn_blocking(move || {
-        engine.scan_with(
-            &Document {
-                content: &content,
-                format,
-            },
-            &ScanOptions {
-                utf16_offsets: true,
-            },
-        )
-    });
-    let incomplete = |reason: String| Verdict {
-        decision: Decision::Review,
-        findings: Vec::new(),
-        incomplete: Some(reason),
-        lexicon_version: lexicon_version.clone(),
-        engine_version: ENGINE_VERSION.to_string(),
-    };
-    let verdict = match tokio::time::timeout(budget, task).await {
-        Ok(Ok(verdict)) => verdict,
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "engine failed on an item");
-            incomplete("the engine failed on this item; a person must review it".into())
-        }
-        Err(_) => incomplete(format!(
-            "the engine did not finish within its budget of {} ms; a person must review it",
-            budget.as_millis()
-        )),
-    };
-    if verdict.incomplete.is_some() {
-        state.metrics.record_incomplete();
+    ItemVerdict {
+        text,
+        attachments,
+        decision,
     }
-    state.metrics.record_verdict(
-        verdict.decision,
-        verdict.findings.iter().map(|f| f.category),
-    );
-    verdict
 }
 
 fn non_empty(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, ApiError> {
@@ -329,31 +297,32 @@ async fn submit_review(
         ));
     }
     let content_hash = crate::store::sha256_hex(identity.as_bytes());
+    // Every field is checked before the scan: a rejected request costs no scan.
+    let title = non_empty("title", req.title, 500)?;
+    let submitter = non_empty("submitter", req.submitter, 100)?;
+    let department = non_empty("department", req.department, 200)?;
+    let channel = non_empty("channel", req.channel, 100)?;
+    let url = non_empty("url", req.url, 2000)?;
     let content = Arc::new(req.content);
-    let (verdict, attachments) =
-        scan_item(&state, content.clone(), req.format, Arc::new(uploads)).await;
-    let decision = attachments
-        .iter()
-        .map(|a| a.decision)
-        .fold(verdict.decision, Decision::max);
+    let item = scan_item(&state, content.clone(), req.format, Arc::new(uploads)).await;
     let new = NewReview {
         item_id: req.item_id,
         content: Arc::unwrap_or_clone(content),
         format: format_name.into(),
         content_hash,
-        title: non_empty("title", req.title, 500)?,
-        submitter: non_empty("submitter", req.submitter, 100)?,
-        department: non_empty("department", req.department, 200)?,
-        channel: non_empty("channel", req.channel, 100)?,
-        url: non_empty("url", req.url, 2000)?,
+        title,
+        submitter,
+        department,
+        channel,
+        url,
         callback_url: req.callback_url,
         token_id: caller.0.id.clone(),
-        decision,
-        findings: verdict.findings,
-        attachments,
-        incomplete: verdict.incomplete,
-        lexicon_version: verdict.lexicon_version,
-        engine_version: verdict.engine_version,
+        decision: item.decision,
+        findings: item.text.findings,
+        attachments: item.attachments,
+        incomplete: item.text.incomplete,
+        lexicon_version: item.text.lexicon_version,
+        engine_version: item.text.engine_version,
     };
     let (record, created) = state.store.record_review(new).await?;
     let rules: Vec<&str> = record.findings.iter().map(|f| f.rule.as_str()).collect();
@@ -380,15 +349,10 @@ async fn check_draft(
             "missing field `content`: give the draft's text, attachments, or both".into(),
         ));
     }
-    let (verdict, attachments) =
-        scan_item(&state, Arc::new(req.content), req.format, Arc::new(uploads)).await;
-    let decision = attachments
-        .iter()
-        .map(|a| a.decision)
-        .fold(verdict.decision, Decision::max);
-    let mut value = serde_json::to_value(&verdict).unwrap_or_default();
-    value["decision"] = serde_json::to_value(decision).unwrap_or_default();
-    value["attachments"] = serde_json::to_value(&attachments).unwrap_or_default();
+    let item = scan_item(&state, Arc::new(req.content), req.format, Arc::new(uploads)).await;
+    let mut value = serde_json::to_value(&item.text).unwrap_or_default();
+    value["decision"] = serde_json::to_value(item.decision).unwrap_or_default();
+    value["attachments"] = serde_json::to_value(&item.attachments).unwrap_or_default();
     Ok(Json(value))
 }
 

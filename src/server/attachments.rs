@@ -14,7 +14,6 @@ use super::extract::JsonBody;
 use super::AppState;
 use crate::store::{sha256_hex, AttachmentRecord};
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::header::CONTENT_TYPE;
 use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -52,12 +51,7 @@ impl<T: DeserializeOwned + WithAttachments + Send> FromRequest<AppState> for Ite
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let content_type = super::extract::content_type(req.headers());
         if content_type.starts_with("multipart/form-data") {
             return from_multipart(req, state).await;
         }

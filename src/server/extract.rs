@@ -58,6 +58,15 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The request's content type, lower-cased ("" when absent).
+pub(super) fn content_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// A JSON body of type `T`.
 pub struct JsonBody<T>(pub T);
 
@@ -65,12 +74,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let content_type = content_type(req.headers());
         if !content_type.starts_with("application/json") {
             return Err(ApiError::UnsupportedMediaType(format!(
                 "the body must be application/json (got {:?})",
