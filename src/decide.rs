@@ -11,7 +11,9 @@
 //! 4. placement: `applied` labels and `marking`s must stand applied
 //!    ([`crate::placement`]), and markings get their severity from where they
 //!    stand;
-//! 5. context (within `window` chars): an `exclude` word drops the hit; with
+//! 5. context (within `window` chars): with `all`, every group must have a
+//!    word present or the hit is dropped (the groups gate, they do not
+//!    raise); an `exclude` word drops the hit; with
 //!    `required`, a hit without a `raise` word is dropped (the word gates, it
 //!    does not raise); otherwise a `raise` word raises one step and a `lower`
 //!    word lowers one step (below info drops); with both, the raise wins
@@ -132,6 +134,29 @@ pub fn decide(
         }
         let mut context_word = None;
         let context = &entry.context;
+        if !context.all.is_empty() {
+            let window = window(text, cand.start, cand.end, context.window);
+            let found: Option<Vec<&str>> = context
+                .all
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .find(|w| window.contains(w.as_str()))
+                        .map(String::as_str)
+                })
+                .collect();
+            match found {
+                Some(words) => {
+                    stages.push(format!(
+                        "上下文：附近同时有“{}”，符合本规则的前提",
+                        words.join("”“")
+                    ));
+                    context_word = words.first().map(|w| w.to_string());
+                }
+                None => continue,
+            }
+        }
         if !context.raise.is_empty() || !context.lower.is_empty() || !context.exclude.is_empty() {
             let window = window(text, cand.start, cand.end, entry.context.window);
             if context.exclude.iter().any(|w| window.contains(w.as_str())) {

@@ -97,15 +97,16 @@ impl EngineBuilder {
 
     pub fn build(self, lexicon: &Lexicon) -> Result<Engine, BuildError> {
         let finder = CandidateFinder::new(&lexicon.entries)?;
-        let companions = lexicon
-            .entries
-            .iter()
-            .filter(|e| matches!(e.placement, Placement::Applied | Placement::Marking))
-            .filter_map(|e| match &e.matcher {
-                Matcher::Term(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect();
+        let companions = crate::placement::line_companions(
+            lexicon
+                .entries
+                .iter()
+                .filter(|e| matches!(e.placement, Placement::Applied | Placement::Marking))
+                .filter_map(|e| match &e.matcher {
+                    Matcher::Term(t) => Some(t.clone()),
+                    _ => None,
+                }),
+        );
         let jieba = OnceLock::new();
         if let Some(j) = self.jieba {
             let _ = jieba.set(j);
@@ -123,7 +124,7 @@ impl EngineBuilder {
 pub struct Engine {
     lexicon: Lexicon,
     finder: CandidateFinder,
-    /// Normalized label terms that may share a line with an applied label.
+    /// Normalized words that may share a line with an applied label.
     companions: Vec<String>,
     jieba: OnceLock<Arc<Jieba>>,
 }
@@ -219,7 +220,7 @@ impl Engine {
                         reason: entry.reason.clone(),
                         stages: hit.stages,
                         context_word: hit.context_word,
-                        legal_basis: entry.category.legal_basis().to_string(),
+                        legal_basis: entry.basis.clone(),
                     },
                     byte_start: orig.start,
                     byte_end: orig.end,

@@ -159,6 +159,12 @@ pub struct Context {
     /// The hit counts only when a `raise` word is present.
     #[serde(default)]
     pub required: bool,
+    /// Groups of words that must *all* be present: the hit counts only when
+    /// every group has at least one of its words within `window` chars (a
+    /// subject and a status together: 标底 + 开标前 + an amount). Like
+    /// `required`, the groups gate the hit; they do not raise it.
+    #[serde(default)]
+    pub all: Vec<Vec<String>>,
 }
 
 fn default_window() -> usize {
@@ -212,6 +218,9 @@ struct RawEntry {
     #[serde(default)]
     bulk: Vec<Bulk>,
     reason: String,
+    /// The legal basis of this entry, when it is narrower than its
+    /// category's (e.g. 《国家教育考试违规处理办法》 for exam papers).
+    basis: Option<String>,
     #[serde(default)]
     examples: Examples,
 }
@@ -246,6 +255,8 @@ pub struct Entry {
     /// Sorted by count.
     pub bulk: Vec<Bulk>,
     pub reason: String,
+    /// The legal basis shown with every finding of this entry.
+    pub basis: String,
     pub examples: Examples,
     /// Where the entry is defined, for messages.
     pub file: String,
@@ -362,8 +373,23 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
     context.raise = context.raise.iter().map(|w| normalize_term(w)).collect();
     context.lower = context.lower.iter().map(|w| normalize_term(w)).collect();
     context.exclude = context.exclude.iter().map(|w| normalize_term(w)).collect();
+    context.all = context
+        .all
+        .iter()
+        .map(|group| group.iter().map(|w| normalize_term(w)).collect())
+        .collect();
     if context.required && context.raise.is_empty() {
         return Err(err("context.required needs context.raise words".into()));
+    }
+    if let Some(i) = context
+        .all
+        .iter()
+        .position(|g: &Vec<String>| g.is_empty() || g.iter().any(String::is_empty))
+    {
+        return Err(err(format!(
+            "context.all group {} is empty or has an empty word: every group needs words",
+            i + 1
+        )));
     }
     if raw.examples.hit.is_empty() || raw.examples.miss.is_empty() {
         return Err(err(
@@ -390,6 +416,10 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
         context,
         bulk,
         reason: raw.reason,
+        basis: raw
+            .basis
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| raw.category.legal_basis().to_string()),
         examples: raw.examples,
         file: file.to_string(),
         line,
@@ -528,11 +558,30 @@ examples.miss = ["资料"]
                 OK.replace("severity = \"review\"", "severity = \"panic\""),
                 "panic",
             ),
+            (
+                OK.replace(
+                    "reason = \"r\"",
+                    "reason = \"r\"\ncontext.all = [[\"开标前\"], []]",
+                ),
+                "group 2",
+            ),
         ] {
             let err = Lexicon::from_sources(&source(&broken)).unwrap_err();
             assert!(err.to_string().contains(want), "want {want:?} in {err}");
             assert!(err.line >= 2, "{err}");
         }
+    }
+
+    #[test]
+    fn basis_defaults_to_the_category_and_may_be_narrower() {
+        let lexicon = Lexicon::from_sources(&source(OK)).unwrap();
+        assert_eq!(lexicon.entries[0].basis, Category::Internal.legal_basis());
+        let narrower = OK.replace(
+            "reason = \"r\"",
+            "reason = \"r\"\nbasis = \"《某办法》第三条\"",
+        );
+        let lexicon = Lexicon::from_sources(&source(&narrower)).unwrap();
+        assert_eq!(lexicon.entries[0].basis, "《某办法》第三条");
     }
 
     #[test]

@@ -37,7 +37,25 @@ const LINE_COMPANIONS: &[&str] = &[
     "年",
     "月",
     "日",
+    // A closing note that carries a label: `附注：此件不公开`.
+    "附注",
+    "备注",
+    "注",
 ];
+
+/// The words that may share a line with an applied label: [`LINE_COMPANIONS`]
+/// and the lexicon's own label terms, longest first (so that `注` never eats
+/// the first char of `注意保存`).
+pub fn line_companions(labels: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut all: Vec<String> = LINE_COMPANIONS
+        .iter()
+        .map(|w| w.to_string())
+        .chain(labels)
+        .collect();
+    all.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
+    all.dedup();
+    all
+}
 
 /// Where a hit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,16 +78,25 @@ pub struct Placement {
     pub digits_beside: bool,
     /// The rest of its line names a marking field (密级, 保密期限, 份号).
     pub field_label_beside: bool,
+    /// It opens its line (a paragraph) and a colon, a space or a closing
+    /// bracket sets it apart from what follows: `内部掌握：以下情况……`. A
+    /// label heads the paragraph it opens; a definition (`工作秘密：是指……`)
+    /// does not count.
+    pub opens_line: bool,
 }
 
 impl Placement {
     pub fn applied(&self) -> bool {
-        !self.quoted && (self.standalone || self.bracketed || self.at_document_start)
+        !self.quoted
+            && (self.standalone || self.bracketed || self.at_document_start || self.opens_line)
     }
 }
 
+/// Words after a label that make its line a definition, not a label.
+const DEFINITION_WORDS: &[&str] = &["是指", "指的是", "系指", "即", "就是", "是", "指", "一般"];
+
 /// Places the hit at `hit` (a byte range of `extracted`). `companions` are
-/// the normalized texts of other labels that may share its line; lines above
+/// the normalized words that may share its line ([`line_companions`]); lines above
 /// `top_start` (an HTML page's head) do not count against "near the top".
 pub fn place(
     extracted: &str,
@@ -107,6 +134,14 @@ pub fn place(
         .next()
         .is_none_or(|c| !(is_han(c) || c.is_alphanumeric()));
     let at_document_start = before.is_empty() && above.trim().is_empty() && separated;
+    let opens_line = before.is_empty() && {
+        let set_apart = extracted[hit.end..]
+            .chars()
+            .next()
+            .is_some_and(|c| matches!(c, ':' | '：' | ' ' | '\t' | '\u{3000}' | '—'));
+        let rest = after.trim_start_matches([':', '：', '—', ' ']);
+        set_apart && !rest.is_empty() && !DEFINITION_WORDS.iter().any(|w| rest.starts_with(w))
+    };
 
     // Walk up from the hit's line, no further than needed: the top is near
     // when an attachment line or the start comes within TOP_LINES lines.
@@ -141,6 +176,7 @@ pub fn place(
         at_document_start,
         near_top: lines_above <= TOP_LINES,
         lines_above,
+        opens_line,
     }
 }
 
@@ -151,11 +187,7 @@ fn only_companions(text: &str, companions: &[String]) -> bool {
         return true;
     }
     let mut rest = text.to_string();
-    for word in LINE_COMPANIONS
-        .iter()
-        .copied()
-        .chain(companions.iter().map(String::as_str))
-    {
+    for word in companions.iter().map(String::as_str) {
         if rest.contains(word) {
             rest = rest.replace(word, " ");
         }
@@ -172,7 +204,7 @@ mod tests {
         place(
             text,
             start..start + term.len(),
-            &["注意保存".to_string()],
+            &line_companions(["注意保存".to_string(), "此件不公开".to_string()]),
             0,
         )
     }
@@ -196,6 +228,18 @@ mod tests {
                 "内部资料",
                 false,
             ),
+            (
+                "会议通报了情况。\n内部掌握：以下数据暂不公开",
+                "内部掌握",
+                true,
+            ),
+            (
+                "名词解释\n工作秘密：是指机关在公务活动中产生的事项",
+                "工作秘密",
+                false,
+            ),
+            ("正文结束。\n附注：此件不公开", "此件不公开", true),
+            ("内部资料注意保存\n正文", "内部资料", true),
         ] {
             assert_eq!(at(text, term).applied(), applied, "{term} in {text:?}");
         }
