@@ -146,7 +146,7 @@ fn scan_parts(engine: &Engine, parts: &[Part]) -> usize {
 
 fn attachments(c: &mut Criterion) {
     let engine = Engine::embedded().expect("bundled lexicons build");
-    baomi::boundary::shared_jieba();
+    baomi::engine::boundary::shared_jieba();
     let limits = Limits::default();
     for (name, bytes) in [
         ("roster.xlsx", roster_xlsx()),
@@ -175,10 +175,14 @@ fn attachments(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function("scan_attachment", |b| {
             b.iter(|| {
-                engine
-                    .scan_attachment(name, black_box(&bytes), &ScanOptions::default())
-                    .findings
-                    .len()
+                baomi::attach::scan_attachment(
+                    &engine,
+                    name,
+                    black_box(&bytes),
+                    &ScanOptions::default(),
+                )
+                .findings
+                .len()
             })
         });
         group.finish();

@@ -1,11 +1,11 @@
 //! Inputs shared by the benchmarks: the bundled lexicons plus a synthetic
 //! 10,000-term lexicon, a 10 KB article and a multi-MB corpus, all
-//! deterministic (see `baomi::synthetic`).
+//! deterministic (see `baomi::engine::synthetic`).
 
 // Shared by two bench binaries; each uses a subset.
 #![allow(dead_code)]
-use baomi::lexicon::{embedded_sources, Lexicon};
-use baomi::synthetic;
+use baomi::engine::lexicon::{embedded_sources, Lexicon};
+use baomi::engine::synthetic;
 
 pub const TERMS: usize = 10_000;
 pub const SEED: u64 = 1;

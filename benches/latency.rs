@@ -37,7 +37,7 @@ fn main() {
     let engine = EngineBuilder::new().build(&lexicon).unwrap();
     let build = t.elapsed();
     let t = Instant::now();
-    let jieba = baomi::boundary::shared_jieba();
+    let jieba = baomi::engine::boundary::shared_jieba();
     let jieba_load = t.elapsed();
     drop(jieba);
     let article = common::article();
@@ -95,9 +95,9 @@ fn main() {
     }
     let per = t.elapsed().as_secs_f64() / runs as f64;
     let t = Instant::now();
-    let normalized = baomi::normalize::normalize(&corpus);
+    let normalized = baomi::engine::normalize::normalize(&corpus);
     let normalize = t.elapsed().as_secs_f64();
-    let finder = baomi::candidates::CandidateFinder::new(&lexicon.entries).unwrap();
+    let finder = baomi::engine::candidates::CandidateFinder::new(&lexicon.entries).unwrap();
     let t = Instant::now();
     let candidates = finder.find(&normalized.text).len();
     let find = t.elapsed().as_secs_f64();

@@ -28,7 +28,7 @@ fn jieba_lookup(jieba: &jieba_rs::Jieba, terms: &HashSet<String>, text: &str) ->
 fn benches(c: &mut Criterion) {
     let lexicon = common::lexicon();
     let engine = EngineBuilder::new().build(&lexicon).unwrap();
-    let jieba = baomi::boundary::shared_jieba();
+    let jieba = baomi::engine::boundary::shared_jieba();
     let term_set: HashSet<String> = lexicon.terms().map(str::to_string).collect();
     let article = common::article();
     let corpus = common::corpus(4 * 1024 * 1024);

@@ -1,18 +1,22 @@
 //! baomi: a pre-publication secrecy review gate (保密审查) for government
 //! portal websites.
 //!
+//! Four layers, each importing only the layers below it; the Cargo features
+//! make the compiler check it (`cargo check --lib --no-default-features`
+//! builds the engine alone):
+//!
+//! | layer | feature | holds |
+//! |---|---|---|
+//! | [`engine`] | always | pure: a document → a [`Verdict`]; no I/O, no async, no file formats |
+//! | [`attach`] | `attach` | file formats → located parts of text → the engine; the item decision |
+//! | [`service`] | `service` | publish and check use cases, 三审, the store, callbacks, HTTP (`service::server`) |
+//! | `cli` (the `baomi` binary) | `cli` | one file per command, output formats |
+//!
 //! The engine reads one document and returns an explainable [`Verdict`]:
 //! `pass`, `review` or `block`, with findings that point at the exact span of
-//! the original input. Data flows one way:
-//!
-//! document → [`extract`] → [`normalize`] (with an [`offsets::OffsetMap`]
-//! back) → [`candidates`] → [`boundary`] confirmation → [`decide`] →
-//! [`verdict`].
-//!
-//! Attached files (.docx, .xlsx, .pdf, .zip, …) go through [`attach`] first,
-//! which turns them into located parts of text; [`Engine::scan_attachment`]
-//! scans each part and gives an [`AttachmentVerdict`] whose findings name
-//! where they are (`名单.zip/2025/名单.xlsx › 名单!C14`).
+//! the original input. Data flows one way: document → extract → normalize
+//! (with an offset map back) → candidates → boundary confirmation → decide →
+//! verdict → (service) recorded review.
 //!
 //! ```
 //! use baomi::{Document, Engine, Decision};
@@ -34,29 +38,21 @@
 //! | resident ID | 居民身份证号码 (GB 11643) | 18 chars, MOD 11-2 check |
 //! | credit code | 统一社会信用代码 (GB 32100) | organisations' public code |
 //! | review | 保密审查 | one recorded decision on one item (一事一审) |
+//! | 三审 | 三审三校 | up to three officer levels: 部门负责人 → 分管领导 → 保密工作负责人 |
 
-pub mod attach;
-pub mod boundary;
-pub mod candidates;
-pub mod check;
-pub mod decide;
 pub mod engine;
-pub mod extract;
-pub mod lexicon;
-pub mod normalize;
-pub mod offsets;
-pub mod output;
-pub mod placement;
-pub mod report;
-pub mod review;
-pub mod server;
-pub mod store;
-pub mod synthetic;
-pub mod validate;
-pub mod verdict;
 
+#[cfg(feature = "attach")]
+pub mod attach;
+
+#[cfg(feature = "service")]
+pub mod service;
+
+pub use engine::lexicon::{Lexicon, LexiconError, LexiconSource};
+pub use engine::verdict::{Category, Decision, Finding, Severity, Verdict};
 pub use engine::{
     BuildError, Document, Engine, EngineBuilder, Format, ScanOptions, ENGINE_VERSION,
 };
-pub use lexicon::{Lexicon, LexiconError, LexiconSource};
-pub use verdict::{AttachmentVerdict, Category, Decision, Finding, Severity, Verdict};
+
+#[cfg(feature = "attach")]
+pub use attach::AttachmentVerdict;

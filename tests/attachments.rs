@@ -1,13 +1,13 @@
 //! Attachments end to end: real (generated) .docx, .xlsx, .pdf, .zip, .csv
-//! files through `Engine::scan_attachment`, checking decisions, rule ids and
+//! files through `attach::scan_attachment`, checking decisions, rule ids and
 //! the locations a person would look at; then hostile files, each of which
 //! must give a clear error and `review`, quickly, without a panic.
 
 #[path = "support/office.rs"]
 mod office;
 
+use baomi::attach::item_decision;
 use baomi::attach::{extract_parts, Limits};
-use baomi::verdict::item_decision;
 use baomi::{AttachmentVerdict, Decision, Document, Engine, ScanOptions};
 use office::*;
 use std::sync::OnceLock;
@@ -19,11 +19,11 @@ fn engine() -> &'static Engine {
 }
 
 fn scan(name: &str, bytes: &[u8]) -> AttachmentVerdict {
-    engine().scan_attachment(name, bytes, &ScanOptions::default())
+    baomi::attach::scan_attachment(engine(), name, bytes, &ScanOptions::default())
 }
 
 fn scan_limited(name: &str, bytes: &[u8], limits: &Limits) -> AttachmentVerdict {
-    engine().scan_attachment_with(name, bytes, &ScanOptions::default(), limits)
+    baomi::attach::scan_attachment_with(engine(), name, bytes, &ScanOptions::default(), limits)
 }
 
 /// (rule, location, severity) of every finding, for assertions.

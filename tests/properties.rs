@@ -2,7 +2,7 @@
 //! of lexicon terms, damaged-marking pieces, noise, astral characters, digits
 //! and markup.
 
-use baomi::normalize::normalize;
+use baomi::engine::normalize::normalize;
 use baomi::{Document, Engine, Format};
 use proptest::prelude::*;
 use std::sync::OnceLock;

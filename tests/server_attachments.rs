@@ -7,7 +7,7 @@
 mod office;
 mod server_support;
 
-use baomi::review::Role;
+use baomi::service::workflow::Role;
 use base64::Engine as _;
 use office::{docx, p, resident_ids, xlsx, Sheet};
 use reqwest::StatusCode;
@@ -19,7 +19,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    baomi::store::sha256_hex(bytes)
+    baomi::service::store::sha256_hex(bytes)
 }
 
 /// A roster sheet with `n` valid resident IDs in column C.

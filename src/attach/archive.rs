@@ -42,7 +42,7 @@ pub(super) fn read_zip_family(
             });
         }
     }
-    match super::extension(location).as_str() {
+    match super::sniff::extension(location).as_str() {
         "docx" => {
             return Err(AttachError::malformed(
                 "docx",

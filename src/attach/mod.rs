@@ -47,9 +47,17 @@ mod archive;
 mod docx;
 mod ooxml;
 mod pdf;
-mod text;
+pub mod scan;
+pub mod sniff;
+pub mod text;
 mod xlsx;
 mod xml;
+
+pub use scan::{
+    item_decision, scan_attachment, scan_attachment_with, scan_item, AttachedFile,
+    AttachmentVerdict, ItemVerdict,
+};
+pub use sniff::{sniff, Kind, ReadAs};
 
 use crate::engine::Format;
 use std::cell::{Cell, RefCell};
@@ -286,79 +294,6 @@ pub fn extract_parts(name: &str, bytes: &[u8], limits: &Limits) -> Extraction {
     out
 }
 
-/// What a file is, told from its content first, then its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Zip,
-    Pdf,
-    Text,
-    Csv,
-    Html,
-    /// An OLE compound file: a legacy .doc/.xls, or an encrypted Office file.
-    Ole,
-    Unsupported(&'static str),
-}
-
-fn extension(name: &str) -> String {
-    let base = name.rsplit('/').next().unwrap_or(name);
-    match base.rfind('.') {
-        Some(p) => base[p + 1..].to_ascii_lowercase(),
-        None => String::new(),
-    }
-}
-
-fn kind_of(name: &str, bytes: &[u8]) -> Kind {
-    const MAGIC: &[(&[u8], &str)] = &[
-        (b"MZ", "application/x-msdownload"),
-        (b"\x7fELF", "application/x-executable"),
-        (b"\x89PNG", "image/png"),
-        (b"\xff\xd8\xff", "image/jpeg"),
-        (b"GIF8", "image/gif"),
-        (b"II*\0", "image/tiff"),
-        (b"MM\0*", "image/tiff"),
-        (b"BM", "image/bmp"),
-        (b"Rar!", "application/vnd.rar"),
-        (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
-        (b"\x1f\x8b", "application/gzip"),
-        (b"{\\rtf", "application/rtf"),
-    ];
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return Kind::Zip;
-    }
-    if bytes.starts_with(b"%PDF-") || bytes.get(..1024).is_some_and(|h| find(h, b"%PDF-")) {
-        return Kind::Pdf;
-    }
-    if bytes.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
-        return Kind::Ole;
-    }
-    if let Some((_, mime)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
-        // `BM` and `MZ` are short: trust them only without a text extension.
-        if !matches!(extension(name).as_str(), "txt" | "md" | "csv") {
-            return Kind::Unsupported(mime);
-        }
-    }
-    match extension(name).as_str() {
-        "txt" | "md" | "text" | "xml" | "json" => Kind::Text,
-        "csv" => Kind::Csv,
-        "html" | "htm" => Kind::Html,
-        "docx" | "xlsx" | "zip" => Kind::Zip, // not a zip by content: damaged
-        "pdf" => Kind::Pdf,
-        "doc" => Kind::Unsupported("application/msword"),
-        "xls" => Kind::Unsupported("application/vnd.ms-excel"),
-        "ppt" => Kind::Unsupported("application/vnd.ms-powerpoint"),
-        "pptx" => Kind::Unsupported(
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        ),
-        "wps" | "et" | "dps" => Kind::Unsupported("application/vnd.ms-works (WPS)"),
-        "ofd" => Kind::Unsupported("application/ofd"),
-        "rar" => Kind::Unsupported("application/vnd.rar"),
-        "7z" => Kind::Unsupported("application/x-7z-compressed"),
-        "exe" | "dll" => Kind::Unsupported("application/x-msdownload"),
-        _ if !bytes.contains(&0) && std::str::from_utf8(bytes).is_ok() => Kind::Text,
-        _ => Kind::Unsupported("application/octet-stream"),
-    }
-}
-
 fn find(hay: &[u8], needle: &[u8]) -> bool {
     find_from(hay, needle, 0).is_some()
 }
@@ -395,35 +330,17 @@ fn read_file(
         budget.record(out, location.to_string(), error);
         return;
     }
-    let result = match kind_of(display, bytes) {
+    let result = match sniff(display, bytes) {
         Kind::Zip => archive::read_zip_family(location, bytes, depth, budget, out),
         Kind::Pdf => pdf::read_pdf(location, bytes, budget, out),
         Kind::Text => text::read_text(location, bytes, budget).map(|p| out.parts.push(p)),
         Kind::Csv => text::read_csv(location, bytes, budget).map(|p| out.parts.push(p)),
         Kind::Html => text::read_html(location, bytes, budget).map(|p| out.parts.push(p)),
-        Kind::Ole => Err(ole_error(bytes)),
+        Kind::Ole => Err(sniff::ole_error(bytes)),
         Kind::Unsupported(mime) => Err(AttachError::Unsupported { mime: mime.into() }),
     };
     if let Err(error) = result {
         budget.record(out, location.to_string(), error);
-    }
-}
-
-/// An OLE compound file holding an `EncryptedPackage` stream is an Office
-/// file saved with a password; any other is a legacy binary .doc/.xls/.ppt.
-fn ole_error(bytes: &[u8]) -> AttachError {
-    let marker: Vec<u8> = "EncryptedPackage"
-        .encode_utf16()
-        .flat_map(|u| u.to_le_bytes())
-        .collect();
-    if find(bytes, &marker) {
-        AttachError::Encrypted {
-            what: "an Office document protected with a password".into(),
-        }
-    } else {
-        AttachError::Unsupported {
-            mime: "application/x-ole-storage (legacy .doc/.xls/.ppt)".into(),
-        }
     }
 }
 
@@ -677,31 +594,6 @@ mod tests {
             (b"abc", b"", 0, None),
         ] {
             assert_eq!(find_from(hay, needle, from), want, "{hay:?} {from}");
-        }
-    }
-
-    #[test]
-    fn kinds_come_from_content_before_names() {
-        for (name, bytes, want) in [
-            ("a.txt", &b"PK\x03\x04...."[..], Kind::Zip),
-            ("a.docx", b"%PDF-1.4", Kind::Pdf),
-            (
-                "setup.pdf.exe",
-                b"MZ\x90\0",
-                Kind::Unsupported("application/x-msdownload"),
-            ),
-            ("说明.txt", "机密".as_bytes(), Kind::Text),
-            ("名单.csv", b"a,b", Kind::Csv),
-            ("通知.HTM", b"<p>x</p>", Kind::Html),
-            ("旧.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", Kind::Ole),
-            ("README", b"plain words", Kind::Text),
-            (
-                "blob",
-                b"\0\x01\x02",
-                Kind::Unsupported("application/octet-stream"),
-            ),
-        ] {
-            assert_eq!(kind_of(name, bytes), want, "{name}");
         }
     }
 }

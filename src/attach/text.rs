@@ -10,9 +10,11 @@
 use super::{AttachError, Budget, Part, Spot, SpotLabel};
 use crate::engine::Format;
 
-fn decode(bytes: &[u8]) -> Result<String, AttachError> {
+/// Text as UTF-8 (a BOM is dropped) or UTF-16 with a BOM; anything else is
+/// [`AttachError::NotUtf8`], whose message says how to convert it.
+pub fn decode_text(bytes: &[u8]) -> Result<String, AttachError> {
     if let Some(rest) = bytes.strip_prefix(b"\xef\xbb\xbf") {
-        return decode(rest);
+        return decode_text(rest);
     }
     let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| {
         let units: Vec<u16> = rest.chunks_exact(2).map(|c| from([c[0], c[1]])).collect();
@@ -34,7 +36,7 @@ pub(super) fn read_text(
     bytes: &[u8],
     budget: &Budget,
 ) -> Result<Part, AttachError> {
-    let text = decode(bytes)?;
+    let text = decode_text(bytes)?;
     budget.add_text(text.len())?;
     Ok(Part::new(location.to_string(), Format::Text, text))
 }
@@ -44,13 +46,13 @@ pub(super) fn read_html(
     bytes: &[u8],
     budget: &Budget,
 ) -> Result<Part, AttachError> {
-    let text = decode(bytes)?;
+    let text = decode_text(bytes)?;
     budget.add_text(text.len())?;
     Ok(Part::new(location.to_string(), Format::Html, text))
 }
 
 pub(super) fn read_csv(location: &str, bytes: &[u8], budget: &Budget) -> Result<Part, AttachError> {
-    let text = decode(bytes)?;
+    let text = decode_text(bytes)?;
     budget.add_text(text.len())?;
     let spots = csv_cells(&text);
     let mut part = Part::new(location.to_string(), Format::Text, text);
@@ -128,15 +130,15 @@ mod tests {
 
     #[test]
     fn decodes_boms_and_refuses_other_encodings() {
-        assert_eq!(decode("\u{feff}机密".as_bytes()).unwrap(), "机密");
+        assert_eq!(decode_text("\u{feff}机密".as_bytes()).unwrap(), "机密");
         let utf16: Vec<u8> = [0xfeff_u16, 0x673a, 0x5bc6]
             .iter()
             .flat_map(|u| u.to_le_bytes())
             .collect();
-        assert_eq!(decode(&utf16).unwrap(), "机密");
+        assert_eq!(decode_text(&utf16).unwrap(), "机密");
         // 机密 in GBK.
         assert_eq!(
-            decode(b"\xbb\xfa\xc3\xdc"),
+            decode_text(b"\xbb\xfa\xc3\xdc"),
             Err(AttachError::NotUtf8 { offset: 0 })
         );
     }

@@ -9,8 +9,8 @@
 // Each test binary uses a subset of these helpers.
 #![allow(dead_code)]
 
-use baomi::review::Role;
-use baomi::server::{AppState, ServeConfig, Service};
+use baomi::service::workflow::Role;
+use baomi::service::{AppState, ServeConfig, Service};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -346,8 +346,8 @@ impl TestService {
             .await
             .unwrap_or_else(|e| panic!("service start on {database_url}: {e}"));
         let want = match backend {
-            Backend::Sqlite => baomi::store::Backend::Sqlite,
-            Backend::Postgres => baomi::store::Backend::Postgres,
+            Backend::Sqlite => baomi::service::store::Backend::Sqlite,
+            Backend::Postgres => baomi::service::store::Backend::Postgres,
         };
         assert_eq!(service.state.store.backend(), want, "{database_url}");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -431,6 +431,24 @@ impl TestService {
             .unwrap_or("")
             .to_string();
         (status, content_type, resp.text().await.expect("body"))
+    }
+
+    /// Any method with an empty body; a non-JSON answer comes back as a
+    /// JSON string.
+    pub async fn request(&self, method: &str, path: &str, token: &str) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+            .expect("an HTTP method");
+        let resp = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
     }
 
     /// Submits an item to the publish hook.

@@ -39,7 +39,7 @@ pub fn resident_ids(n: usize) -> Vec<String> {
                 100 + i % 800
             ))
         })
-        .filter(|id| !baomi::validate::is_social_credit_code(id))
+        .filter(|id| !baomi::engine::validate::is_social_credit_code(id))
         .take(n)
         .collect()
 }

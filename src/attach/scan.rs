@@ -1,0 +1,156 @@
+//! Scanning attachments, and the decision on an item made of a text and its
+//! attached files.
+//!
+//! Contract: [`scan_attachment_with`] reads an attached file into located
+//! parts ([`super::extract_parts`]), runs each part through the engine, and
+//! counts bulk thresholds over the whole attachment. It does no I/O; its only
+//! non-determinism is the attachment time budget ([`super::Limits`]), which
+//! when used up turns the answer into `review`, never `pass`.
+//! [`scan_item`] scans an item's text and every attachment and decides the
+//! item: the worst of them ([`item_decision`]).
+
+use super::{extract_parts, Limits};
+use crate::engine::verdict::{Decision, Finding, Verdict};
+use crate::engine::{Document, Engine, ScanOptions, ENGINE_VERSION};
+use serde::{Deserialize, Serialize};
+
+/// The engine's answer for one attached file.
+///
+/// Contract: `decision` is the worst severity among the findings, and at
+/// least `review` when any part of the file could not be read (`error` then
+/// says what and where): an attachment is never passed unread.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentVerdict {
+    /// The attachment's name as given.
+    pub name: String,
+    pub decision: Decision,
+    /// Each with its `location`.
+    pub findings: Vec<Finding>,
+    /// What could not be read, `location: reason`, joined by `; `.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub lexicon_version: String,
+    pub engine_version: String,
+}
+
+impl AttachmentVerdict {
+    /// The verdict on a file that was not scanned at all (the engine failed
+    /// or ran out of time before reaching it): `review`, with the reason.
+    pub fn unscanned(name: &str, reason: &str, lexicon_version: &str) -> AttachmentVerdict {
+        AttachmentVerdict {
+            name: name.to_string(),
+            decision: Decision::Review,
+            findings: Vec::new(),
+            error: Some(reason.to_string()),
+            lexicon_version: lexicon_version.to_string(),
+            engine_version: ENGINE_VERSION.to_string(),
+        }
+    }
+}
+
+/// Scans one attached file (`name` tells its type when the content does
+/// not) with the default [`Limits`].
+pub fn scan_attachment(
+    engine: &Engine,
+    name: &str,
+    bytes: &[u8],
+    options: &ScanOptions,
+) -> AttachmentVerdict {
+    scan_attachment_with(engine, name, bytes, options, &Limits::default())
+}
+
+/// Scans one attached file: each part is scanned as one document, its
+/// findings located (`location`; offsets stay relative to the part's text);
+/// bulk thresholds then count distinct hits over the whole attachment.
+/// Anything that could not be read makes the decision at least `review`.
+pub fn scan_attachment_with(
+    engine: &Engine,
+    name: &str,
+    bytes: &[u8],
+    options: &ScanOptions,
+    limits: &Limits,
+) -> AttachmentVerdict {
+    let extraction = extract_parts(name, bytes, limits);
+    let mut findings = Vec::new();
+    for part in &extraction.parts {
+        let verdict = engine.scan_with(
+            &Document {
+                content: &part.text,
+                format: part.format,
+            },
+            options,
+        );
+        findings.extend(verdict.findings.into_iter().map(|mut f| {
+            f.location = Some(part.location_at(f.byte_start));
+            f
+        }));
+    }
+    engine.raise_to_bulk_across_parts(&mut findings);
+    let error = (!extraction.problems.is_empty()).then(|| {
+        extraction
+            .problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    let mut decision = Verdict::decide(&findings);
+    if error.is_some() {
+        decision = decision.max(Decision::Review);
+    }
+    AttachmentVerdict {
+        name: name.to_string(),
+        decision,
+        findings,
+        error,
+        lexicon_version: engine.lexicon_version().to_string(),
+        engine_version: ENGINE_VERSION.to_string(),
+    }
+}
+
+/// The decision on one item: the worst of its text and all its attachments.
+pub fn item_decision(text: Option<&Verdict>, attachments: &[AttachmentVerdict]) -> Decision {
+    text.map(|v| v.decision)
+        .into_iter()
+        .chain(attachments.iter().map(|a| a.decision))
+        .max()
+        .unwrap_or(Decision::Pass)
+}
+
+/// One attached file of an item, as bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct AttachedFile<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// What the engine said about an item: its text, each attachment, and the
+/// item's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemVerdict {
+    pub text: Verdict,
+    pub attachments: Vec<AttachmentVerdict>,
+    pub decision: Decision,
+}
+
+/// Scans an item's text and every attached file, and decides the item.
+pub fn scan_item(
+    engine: &Engine,
+    text: &Document<'_>,
+    files: &[AttachedFile<'_>],
+    options: &ScanOptions,
+    limits: &Limits,
+) -> ItemVerdict {
+    let text = engine.scan_with(text, options);
+    let attachments: Vec<AttachmentVerdict> = files
+        .iter()
+        .map(|f| scan_attachment_with(engine, f.name, f.bytes, options, limits))
+        .collect();
+    let decision = item_decision(Some(&text), &attachments);
+    ItemVerdict {
+        text,
+        attachments,
+        decision,
+    }
+}

@@ -1,0 +1,58 @@
+//! `baomi lexicon check|export`: run every entry's examples; print terms.
+
+use anyhow::{bail, Result};
+use baomi::engine::lexicon_check::check_examples;
+use baomi::service::lexicons;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Subcommand)]
+pub enum LexiconCommand {
+    /// Build the engine and run every entry's examples. Without DIR: the
+    /// bundled lexicons; with DIR: DIR on top of them.
+    Check { dir: Option<PathBuf> },
+    /// Print lexicon contents.
+    Export {
+        /// The plain term list, one normalized term per line.
+        #[arg(long)]
+        terms: bool,
+        #[arg(long, env = "BAOMI_LEXICONS")]
+        lexicons: Option<PathBuf>,
+    },
+}
+
+pub fn run(cmd: LexiconCommand) -> Result<ExitCode> {
+    match cmd {
+        LexiconCommand::Check { dir } => {
+            let engine = super::scan::build_engine(dir.as_deref())?;
+            let report = check_examples(&engine);
+            for failure in &report.failures {
+                eprintln!("{failure}");
+            }
+            println!(
+                "lexicon {}: {} entries, {} examples, {} failed",
+                engine.lexicon_version(),
+                report.entries,
+                report.examples,
+                report.failures.len()
+            );
+            Ok(if report.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        LexiconCommand::Export { terms, lexicons } => {
+            if !terms {
+                bail!("nothing to export: use --terms");
+            }
+            let lexicon = lexicons::load(lexicons.as_deref())?;
+            let mut out = std::io::stdout().lock();
+            for term in lexicon.terms() {
+                writeln!(out, "{term}")?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

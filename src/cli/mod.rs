@@ -1,0 +1,114 @@
+//! The `baomi` command line: thin glue around the layers of the library.
+//! One file per command; output formats in [`output`].
+//!
+//! Exit codes: 0 success (for `scan`: every input passes), 1 a finding at or
+//! above `--fail-on` or a failed check, 2 a usage error or an input that
+//! could not be read. Errors are printed as `baomi: …` with their causes.
+
+mod audit;
+mod lexicon;
+mod output;
+mod report;
+mod scan;
+mod serve;
+mod synth;
+mod token;
+
+use baomi::service::config::ConfigFile;
+use baomi::service::store::{ContentRetention, Store};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "baomi",
+    version,
+    about = "保密审查: pre-publication secrecy review for portal content"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan files, folders (recursively: .txt .md .html .htm .csv .docx .xlsx
+    /// .pdf .zip) or stdin (`-`).
+    Scan(scan::ScanArgs),
+    /// Check or export lexicons.
+    #[command(subcommand)]
+    Lexicon(lexicon::LexiconCommand),
+    /// Run the publish hook (HTTP API) on the bundled lexicons and a SQLite
+    /// file in the working directory unless configured otherwise.
+    Serve(serve::ServeArgs),
+    /// Manage bearer tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Verify the hash-chained audit record.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Figures for the annual 保密自查报告.
+    Report(report::ReportArgs),
+    /// Deterministic synthetic inputs for benchmarks.
+    #[command(subcommand, hide = true)]
+    Synth(synth::SynthCommand),
+}
+
+/// Where the store is: `--database-url` (or `BAOMI_DATABASE_URL`), else the
+/// config file's `database_url`, else `sqlite://baomi.sqlite`.
+#[derive(clap::Args, Clone)]
+pub struct DbArgs {
+    /// `sqlite://PATH` (default `sqlite://baomi.sqlite`) or `postgres://…`.
+    #[arg(long, env = "BAOMI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// A TOML config file (keys as in README: listen, database_url, lexicons, …).
+    #[arg(long, env = "BAOMI_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+impl DbArgs {
+    pub async fn open_store(&self) -> anyhow::Result<Store> {
+        use anyhow::Context;
+        let file = ConfigFile::read(self.config.as_deref())?;
+        let url = file.database_url(self.database_url.as_deref());
+        Store::connect(&url, ContentRetention::Flagged)
+            .await
+            .with_context(|| format!("opening {url}"))
+    }
+}
+
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BAOMI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Lexicon(cmd) => lexicon::run(cmd),
+        Command::Serve(args) => serve::run(args),
+        Command::Token(cmd) => runtime().and_then(|rt| rt.block_on(token::run(cmd))),
+        Command::Audit(cmd) => runtime().and_then(|rt| rt.block_on(audit::run(cmd))),
+        Command::Report(args) => runtime().and_then(|rt| rt.block_on(report::run(args))),
+        Command::Synth(cmd) => synth::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("baomi: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}

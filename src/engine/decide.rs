@@ -1,0 +1,438 @@
+//! Decide: turns candidates into hits with a severity and a reason, or drops
+//! them.
+//!
+//! Contract, in order, for each candidate of one document:
+//! 1. exemption: an exempt phrase of the entry that covers the hit drops it;
+//! 2. boundary: entries with `boundary = "word"` must start and end on jieba
+//!    word boundaries of their clause ([`super::boundary`]);
+//! 3. validation: detector hits must be valid numbers (GB 11643 resident ID
+//!    but not a GB 32100 credit code; Luhn bank card with a UnionPay prefix or
+//!    a card word near; mobile);
+//! 4. placement: `applied` labels and `marking`s must stand applied
+//!    ([`super::placement`]), and markings get their severity from where they
+//!    stand;
+//! 5. context (within `window` chars): with `all`, every group must have a
+//!    word present or the hit is dropped (the groups gate, they do not
+//!    raise); an `exclude` word drops the hit; with
+//!    `required`, a hit without a `raise` word is dropped (the word gates, it
+//!    does not raise); otherwise a `raise` word raises one step and a `lower`
+//!    word lowers one step (below info drops); with both, the raise wins
+//!    (fail closed);
+//! 6. bulk: from `count` distinct hits of an entry on, each has at least the
+//!    bulk severity (one ID number is a review, a list is a block);
+//! 7. overlaps: a hit inside a longer hit of the same category is dropped.
+//!
+//! Every step that keeps a hit says so in the hit's `stages`.
+
+use super::boundary::BoundaryChecker;
+use super::bulk::{raise_to_bulk, BulkScope, Counted};
+use super::candidates::Candidate;
+use super::lexicon::{Boundary, Detector, Entry, Matcher, Placement};
+use super::placement::{position_of, LinePosition};
+use super::validate;
+use super::verdict::{Category, Severity};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// A candidate that survived, with what it weighs and why.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub entry: usize,
+    /// Byte range in the normalized text.
+    pub start: usize,
+    pub end: usize,
+    pub severity: Severity,
+    pub stages: Vec<String>,
+    pub context_word: Option<String>,
+}
+
+/// A hit as the bulk stage counts it: its matched normalized text is its key.
+struct CountedHit<'h, 't> {
+    hit: &'h mut Hit,
+    text: &'t str,
+}
+
+impl Counted for CountedHit<'_, '_> {
+    fn entry_index(&self) -> Option<usize> {
+        Some(self.hit.entry)
+    }
+    fn key(&self) -> &str {
+        &self.text[self.hit.start..self.hit.end]
+    }
+    fn severity(&self) -> Severity {
+        self.hit.severity
+    }
+    fn raise(&mut self, to: Severity, note: String) {
+        self.hit.severity = to;
+        self.hit.stages.push(note);
+    }
+}
+
+/// Words that make a 16–19 digit Luhn number a bank card without a UnionPay
+/// prefix.
+const CARD_WORDS: &[&str] = &[
+    "卡号",
+    "银行卡",
+    "账号",
+    "帐号",
+    "开户",
+    "银行",
+    "储蓄卡",
+    "信用卡",
+];
+
+/// Words that make an 18-char number that passes both checks a credit code.
+const CREDIT_CODE_WORDS: &[&str] = &["信用代码", "社会信用", "机构代码", "纳税人识别号"];
+
+/// What the decide stage needs of the document.
+pub struct DocumentView<'a> {
+    /// The normalized text the candidates point into.
+    pub normalized: &'a str,
+    /// The extracted text (line structure for placement).
+    pub extracted: &'a str,
+    /// Maps a normalized byte range to an extracted byte range.
+    pub to_extracted: &'a dyn Fn(Range<usize>) -> Range<usize>,
+    /// Where "the top" starts in the extracted text (the `<body>` of HTML).
+    pub top_start: usize,
+}
+
+/// Runs steps 1–7 of the module docs.
+pub fn decide(
+    entries: &[Entry],
+    companions: &[String],
+    doc: &DocumentView<'_>,
+    candidates: &[Candidate],
+    boundaries: &mut BoundaryChecker<'_>,
+) -> Vec<Hit> {
+    let text = doc.normalized;
+    let mut hits = Vec::new();
+    for cand in candidates {
+        let entry = &entries[cand.entry];
+        let matched = &text[cand.start..cand.end];
+        let mut stages = Vec::new();
+
+        if covering_exemption(entry, text, cand.start, cand.end).is_some() {
+            continue;
+        }
+        match entry.boundary {
+            Boundary::Word => {
+                if !boundaries.confirm_boundaries(cand.start, cand.end) {
+                    continue;
+                }
+                stages.push("分词：结巴分词确认命中的是完整词语".to_string());
+            }
+            Boundary::None => {}
+        }
+        if let Matcher::Detector(detector) = entry.matcher {
+            // Grouped forms (`138-1234-5678`, `6217 0000 …`) validate on
+            // their digits alone.
+            let digits: String = matched
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
+            match validate_number(detector, &digits, text, cand.start, cand.end) {
+                Some(note) => stages.push(note),
+                None => continue,
+            }
+        }
+        let mut severity = entry.severity;
+        match entry.placement {
+            Placement::Any => {}
+            Placement::Applied | Placement::Marking => {
+                let span = (doc.to_extracted)(cand.start..cand.end);
+                let placed = position_of(doc.extracted, span, companions, doc.top_start);
+                let decided = if entry.placement == Placement::Applied {
+                    applied_label(&placed).map(|note| (entry.severity, note))
+                } else {
+                    applied_marking(&placed, matched, entry.severity)
+                };
+                match decided {
+                    Some((sev, note)) => {
+                        severity = sev;
+                        stages.push(note);
+                    }
+                    None => continue,
+                }
+            }
+        }
+        let mut context_word = None;
+        let context = &entry.context;
+        if !context.all.is_empty() {
+            let window = window(text, cand.start, cand.end, context.window);
+            let found: Option<Vec<&str>> = context
+                .all
+                .iter()
+                .map(|group| {
+                    group
+                        .iter()
+                        .find(|w| window.contains(w.as_str()))
+                        .map(String::as_str)
+                })
+                .collect();
+            match found {
+                Some(words) => {
+                    stages.push(format!(
+                        "上下文：附近同时有“{}”，符合本规则的前提",
+                        words.join("”“")
+                    ));
+                    context_word = words.first().map(|w| w.to_string());
+                }
+                None => continue,
+            }
+        }
+        if !context.raise.is_empty() || !context.lower.is_empty() || !context.exclude.is_empty() {
+            let window = window(text, cand.start, cand.end, entry.context.window);
+            if context.exclude.iter().any(|w| window.contains(w.as_str())) {
+                continue;
+            }
+            let lower = entry
+                .context
+                .lower
+                .iter()
+                .find(|w| window.contains(w.as_str()));
+            let raise = entry
+                .context
+                .raise
+                .iter()
+                .find(|w| window.contains(w.as_str()));
+            if entry.context.required {
+                // Required context gates the hit; it does not also raise it.
+                match raise {
+                    Some(word) => {
+                        stages.push(format!("上下文：附近有“{word}”，符合本规则的前提"));
+                        context_word = Some(word.clone());
+                    }
+                    None => continue,
+                }
+            } else {
+                match (raise, lower) {
+                    (Some(up), Some(down)) => {
+                        // Unsure which reading is right: fail closed.
+                        severity = severity.raised();
+                        stages.push(format!(
+                            "上下文：附近有“{up}”，虽也有“{down}”，仍升为{}（两者并存时从严）",
+                            severity.label_zh()
+                        ));
+                        context_word = Some(up.clone());
+                    }
+                    (Some(word), None) => {
+                        severity = severity.raised();
+                        stages.push(format!(
+                            "上下文：附近有“{word}”，升为{}",
+                            severity.label_zh()
+                        ));
+                        context_word = Some(word.clone());
+                    }
+                    (None, Some(word)) => match severity.lowered() {
+                        Some(s) => {
+                            stages.push(format!("上下文：附近有“{word}”，降为{}", s.label_zh()));
+                            severity = s;
+                            context_word = Some(word.clone());
+                        }
+                        None => continue,
+                    },
+                    (None, None) => {}
+                }
+            }
+        }
+        hits.push(Hit {
+            entry: cand.entry,
+            start: cand.start,
+            end: cand.end,
+            severity,
+            stages,
+            context_word,
+        });
+    }
+    let mut counted: Vec<CountedHit> = hits
+        .iter_mut()
+        .map(|hit| CountedHit { hit, text })
+        .collect();
+    raise_to_bulk(entries, &mut counted, BulkScope::Document);
+    resolve_overlaps(entries, hits)
+}
+
+fn covering_exemption<'e>(
+    entry: &'e Entry,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<&'e str> {
+    let matched = &text[start..end];
+    entry.exempt.iter().map(String::as_str).find(|phrase| {
+        phrase.match_indices(matched).any(|(offset, _)| {
+            start >= offset
+                && text
+                    .get(start - offset..)
+                    .is_some_and(|rest| rest.starts_with(phrase))
+        })
+    })
+}
+
+fn validate_number(
+    detector: Detector,
+    number: &str,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<String> {
+    match detector {
+        Detector::ResidentId => {
+            if !validate::is_resident_id(number) {
+                return None;
+            }
+            // About 1 in 31 valid ID numbers also pass the GB 32100 check, so
+            // a credit code is assumed only when the text says so.
+            if validate::is_social_credit_code(number) {
+                let near = window(text, start, end, 12);
+                if CREDIT_CODE_WORDS.iter().any(|w| near.contains(w)) {
+                    return None;
+                }
+            }
+            Some("校验：地区码、出生日期和校验码均有效（GB 11643）".to_string())
+        }
+        Detector::BankCard => {
+            if !validate::is_bank_card(number) || validate::is_resident_id(number) {
+                return None;
+            }
+            if validate::has_unionpay_prefix(number) {
+                return Some("校验：Luhn 校验通过，银联卡号前缀 62".to_string());
+            }
+            let near = window(text, start, end, 12);
+            CARD_WORDS
+                .iter()
+                .find(|w| near.contains(*w))
+                .map(|w| format!("校验：Luhn 校验通过，附近有“{w}”"))
+        }
+        Detector::Mobile => validate::is_mobile(number).then(|| "校验：11 位手机号码".to_string()),
+    }
+}
+
+fn applied_label(placed: &LinePosition) -> Option<String> {
+    if placed.quoted || !placed.applied() {
+        return None;
+    }
+    let how = if placed.standalone {
+        "单独成行"
+    } else if placed.bracketed {
+        "单独置于括号中"
+    } else {
+        "位于文首"
+    };
+    Some(format!("位置：作为标识使用（{how}），不是在句中提及"))
+}
+
+/// Severity of a classification marking by where it stands (see
+/// [`Placement::Marking`]).
+fn applied_marking(
+    placed: &LinePosition,
+    matched: &str,
+    top: Severity,
+) -> Option<(Severity, String)> {
+    if placed.quoted {
+        return None;
+    }
+    let full = matched.contains('★') || matched.chars().any(|c| c.is_ascii_digit());
+    if !full {
+        // `秘密级` describes a level (`涉密载体\n秘密级\n17份`); only as the
+        // very first line of a document or attachment is it a damaged mark.
+        // A bare level with a number beside it is a row of a counts table
+        // (`机密 2`), unless the line is a marking field
+        // (`密级：机密 保密期限：5年`).
+        if (matched.ends_with('级') && placed.lines_above > 0)
+            || (placed.digits_beside && !placed.field_label_beside)
+        {
+            return None;
+        }
+    }
+    if placed.standalone || placed.bracketed {
+        if placed.near_top {
+            Some((
+                top,
+                "位置：密级标志单独成行，位于文件或附件首部".to_string(),
+            ))
+        } else {
+            Some((
+                top.lowered()
+                    .unwrap_or(Severity::Review)
+                    .max(Severity::Review),
+                "位置：密级标志单独成行但不在首部，可能是粘贴进来的文件的首部".to_string(),
+            ))
+        }
+    } else if full {
+        Some((
+            Severity::Review,
+            "位置：完整的密级标志在句中且未加引号，无法判断是标注还是引述".to_string(),
+        ))
+    } else {
+        None
+    }
+}
+
+/// The normalized text within `chars` chars on either side of a hit.
+pub fn window(text: &str, start: usize, end: usize, chars: usize) -> &str {
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .take(chars)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = text[end..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| end + i);
+    &text[from..to]
+}
+
+/// Drops a hit that lies inside another hit of the same category that is at
+/// least as severe (a shorter, milder reading of the same text adds nothing);
+/// exact duplicates keep the more severe.
+pub fn resolve_overlaps(entries: &[Entry], mut hits: Vec<Hit>) -> Vec<Hit> {
+    hits.sort_by(|a, b| {
+        (
+            a.start,
+            std::cmp::Reverse(a.end),
+            std::cmp::Reverse(a.severity),
+            a.entry,
+        )
+            .cmp(&(
+                b.start,
+                std::cmp::Reverse(b.end),
+                std::cmp::Reverse(b.severity),
+                b.entry,
+            ))
+    });
+    let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
+    // Per (category, severity), the furthest end of a kept hit so far. Every
+    // kept hit starts at or before the current one (sorted), so the current
+    // hit is covered exactly when a kept hit of its category and at least its
+    // severity reaches its end.
+    let mut reach: HashMap<(Category, Severity), usize> = HashMap::new();
+    for hit in hits {
+        let category = entries[hit.entry].category;
+        let covered = [Severity::Info, Severity::Review, Severity::Block]
+            .into_iter()
+            .filter(|s| *s >= hit.severity)
+            .any(|s| reach.get(&(category, s)).is_some_and(|&end| hit.end <= end));
+        if covered {
+            continue;
+        }
+        let r = reach.entry((category, hit.severity)).or_insert(0);
+        *r = (*r).max(hit.end);
+        kept.push(hit);
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_counts_chars_not_bytes() {
+        let text = "一二三四五机密六七八九十";
+        let start = text.find("机密").unwrap();
+        assert_eq!(window(text, start, start + 6, 2), "四五机密六七");
+        assert_eq!(window(text, start, start + 6, 50), text);
+    }
+}

@@ -1,0 +1,598 @@
+//! Lexicons: the TOML files that say what to look for, how sure a hit must be,
+//! and what it means.
+//!
+//! Contract: [`Lexicon::from_sources`] either returns a lexicon in which every
+//! entry is well formed (one of `text`/`pattern`/`detector`, a pattern that
+//! compiles without `\b`, exemptions that contain their term, examples on both
+//! sides, no two entries normalizing to the same text, unique ids), or a
+//! [`LexiconError`] naming the file, line and entry id. Whether the examples
+//! really hit and miss needs the whole engine: see [`super::lexicon_check`].
+//!
+//! The bundled lexicons (`lexicons/*.toml`) are embedded in the binary; a
+//! user's files go on top of them (see [`overlay`]).
+
+use super::normalize::normalize_term;
+use super::offsets::LineIndex;
+use super::verdict::{Category, Severity};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+
+/// One lexicon file: its name (for messages) and its text.
+#[derive(Debug, Clone)]
+pub struct LexiconSource {
+    pub name: String,
+    pub text: String,
+}
+
+/// The lexicon files compiled into the binary.
+pub fn embedded_sources() -> Vec<LexiconSource> {
+    macro_rules! embed {
+        ($($name:literal),* $(,)?) => {
+            vec![$(LexiconSource {
+                name: $name.to_string(),
+                text: include_str!(concat!("../../lexicons/", $name)).to_string(),
+            }),*]
+        };
+    }
+    embed!(
+        "markings.toml",
+        "internal.toml",
+        "personal.toml",
+        "credentials.toml",
+        "sensitive.toml",
+        "register.toml",
+    )
+}
+
+/// The bundled sources with `user` files on top: a user file named like a
+/// bundled one (by its file name, whatever its folder) replaces it, any other
+/// is added. Pure; reading a directory is the caller's job.
+pub fn overlay(mut bundled: Vec<LexiconSource>, user: Vec<LexiconSource>) -> Vec<LexiconSource> {
+    for source in user {
+        let file_name = source.file_name().to_string();
+        match bundled.iter().position(|s| s.file_name() == file_name) {
+            Some(i) => bundled[i] = source,
+            None => bundled.push(source),
+        }
+    }
+    bundled
+}
+
+impl LexiconSource {
+    /// The last path segment of its name (`lexicons/markings.toml` →
+    /// `markings.toml`).
+    pub fn file_name(&self) -> &str {
+        self.name.rsplit(['/', '\\']).next().unwrap_or(&self.name)
+    }
+}
+
+/// An error in a lexicon file, naming where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexiconError {
+    pub file: String,
+    pub line: usize,
+    pub entry: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for LexiconError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.entry {
+            Some(id) => write!(
+                f,
+                "{}:{}: entry \"{id}\" {}",
+                self.file, self.line, self.message
+            ),
+            None => write!(f, "{}:{}: {}", self.file, self.line, self.message),
+        }
+    }
+}
+
+impl std::error::Error for LexiconError {}
+
+/// How a hit must sit among the words around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Boundary {
+    /// Anywhere, even inside a longer word.
+    #[default]
+    None,
+    /// Start and end must fall on jieba word boundaries of the clause.
+    Word,
+}
+
+/// Where a hit must stand to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Placement {
+    /// Anywhere.
+    #[default]
+    Any,
+    /// Applied as a label: alone on its line (with other labels), in
+    /// brackets of its own, or at the very start of the document. Inside a
+    /// sentence it is only named, and dropped.
+    Applied,
+    /// A classification marking: applied at the top of the document or of an
+    /// attachment is a block; applied elsewhere, or a full marking left
+    /// unquoted in a sentence, a review; quoted or bare in a sentence, nothing.
+    Marking,
+}
+
+/// Built-in detectors for structured numbers that need validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Detector {
+    /// GB 11643 resident ID: area code, real birth date, MOD 11-2 check.
+    ResidentId,
+    /// Bank card: 16–19 digits, Luhn, a UnionPay prefix or a card word near.
+    BankCard,
+    /// Mainland mobile: 11 digits starting 13–19.
+    Mobile,
+}
+
+impl Detector {
+    pub fn name(self) -> &'static str {
+        match self {
+            Detector::ResidentId => "resident-id",
+            Detector::BankCard => "bank-card",
+            Detector::Mobile => "mobile",
+        }
+    }
+}
+
+/// Context words around a hit (within `window` chars of it).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    /// Raise severity one step (info → review → block).
+    #[serde(default)]
+    pub raise: Vec<String>,
+    /// Lower severity one step; below info the hit is dropped.
+    #[serde(default)]
+    pub lower: Vec<String>,
+    /// Drop the hit: the words show it is something else (`第10.1.2.3条`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// The hit counts only when a `raise` word is present.
+    #[serde(default)]
+    pub required: bool,
+    /// Groups of words that must *all* be present: the hit counts only when
+    /// every group has at least one of its words within `window` chars (a
+    /// subject and a status together: 标底 + 开标前 + an amount). Like
+    /// `required`, the groups gate the hit; they do not raise it.
+    #[serde(default)]
+    pub all: Vec<Vec<String>>,
+}
+
+fn default_window() -> usize {
+    20
+}
+
+/// A threshold: from `count` distinct hits of the entry in one document on,
+/// each of them has at least `severity`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bulk {
+    pub count: usize,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(default)]
+    pub hit: Vec<String>,
+    #[serde(default)]
+    pub miss: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    entry: Vec<toml::Spanned<RawEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    id: String,
+    category: Category,
+    severity: Severity,
+    text: Option<String>,
+    pattern: Option<String>,
+    detector: Option<Detector>,
+    #[serde(default)]
+    prefilter: Vec<String>,
+    #[serde(default)]
+    boundary: Boundary,
+    #[serde(default)]
+    placement: Placement,
+    #[serde(default)]
+    exempt: Vec<String>,
+    #[serde(default)]
+    context: Context,
+    #[serde(default)]
+    bulk: Vec<Bulk>,
+    reason: String,
+    /// The legal basis of this entry, when it is narrower than its
+    /// category's (e.g. 《国家教育考试违规处理办法》 for exam papers).
+    basis: Option<String>,
+    #[serde(default)]
+    examples: Examples,
+}
+
+/// What an entry matches.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// A literal term, normalized.
+    Term(String),
+    /// A regex over normalized text, run only when one of the (normalized)
+    /// prefilter literals occurs.
+    Pattern {
+        regex: regex::Regex,
+        prefilter: Vec<String>,
+    },
+    Detector(Detector),
+}
+
+/// A validated lexicon entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub matcher: Matcher,
+    pub boundary: Boundary,
+    pub placement: Placement,
+    /// Normalized exemption phrases.
+    pub exempt: Vec<String>,
+    /// Context with normalized words.
+    pub context: Context,
+    /// Sorted by count.
+    pub bulk: Vec<Bulk>,
+    pub reason: String,
+    /// The legal basis shown with every finding of this entry.
+    pub basis: String,
+    pub examples: Examples,
+    /// Where the entry is defined, for messages.
+    pub file: String,
+    pub line: usize,
+}
+
+/// A validated set of entries.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    pub entries: Vec<Entry>,
+    /// A hash of all source texts: the same files give the same version.
+    pub version: String,
+}
+
+impl Lexicon {
+    /// The bundled lexicons alone.
+    pub fn embedded() -> Result<Lexicon, LexiconError> {
+        Lexicon::from_sources(&embedded_sources())
+    }
+
+    /// Parses and validates every source; see the module docs.
+    pub fn from_sources(sources: &[LexiconSource]) -> Result<Lexicon, LexiconError> {
+        let mut entries = Vec::new();
+        let mut hash = Fnv64::new();
+        for source in sources {
+            hash.write(source.name.rsplit('/').next().unwrap_or("").as_bytes());
+            hash.write(source.text.as_bytes());
+            let raw: RawFile = toml::from_str(&source.text).map_err(|e| LexiconError {
+                file: source.name.clone(),
+                line: e.span().map_or(1, |span| line_of(&source.text, span.start)),
+                entry: None,
+                message: e.message().trim().to_string(),
+            })?;
+            let lines = LineIndex::new(&source.text);
+            for spanned in raw.entry {
+                let line = lines.line_of(spanned.span().start);
+                entries.push(compile_entry(spanned.into_inner(), &source.name, line)?);
+            }
+        }
+        check_unique(&entries)?;
+        Ok(Lexicon {
+            entries,
+            version: format!("lex-{:016x}", hash.finish()),
+        })
+    }
+
+    /// Every literal term (normalized), for benchmarks and `lexicon export`.
+    pub fn terms(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().filter_map(|e| match &e.matcher {
+            Matcher::Term(t) => Some(t.as_str()),
+            _ => None,
+        })
+    }
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].matches('\n').count() + 1
+}
+
+fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, LexiconError> {
+    let err = |message: String| LexiconError {
+        file: file.to_string(),
+        line,
+        entry: Some(raw.id.clone()),
+        message,
+    };
+    if raw.id.trim().is_empty() {
+        return Err(err("has an empty id".into()));
+    }
+    let matcher = match (&raw.text, &raw.pattern, raw.detector) {
+        (Some(text), None, None) => {
+            let term = normalize_term(text);
+            if term.is_empty() {
+                return Err(err(format!("text {text:?} normalizes to nothing")));
+            }
+            Matcher::Term(term)
+        }
+        (None, Some(pattern), None) => {
+            if pattern.contains("\\b") || pattern.contains("\\B") {
+                return Err(err(
+                    "pattern uses \\b: Unicode word boundaries make the regex engine ~40x slower \
+                     on Chinese text; use boundary = \"word\" or explicit classes"
+                        .into(),
+                ));
+            }
+            let regex = regex::Regex::new(pattern)
+                .map_err(|e| err(format!("pattern does not compile: {e}")))?;
+            let prefilter: Vec<String> = raw.prefilter.iter().map(|p| normalize_term(p)).collect();
+            if prefilter.is_empty() || prefilter.iter().any(|p| p.is_empty()) {
+                return Err(err(
+                    "pattern needs a non-empty `prefilter` list of literals, one of which \
+                     every match contains"
+                        .into(),
+                ));
+            }
+            Matcher::Pattern { regex, prefilter }
+        }
+        (None, None, Some(detector)) => Matcher::Detector(detector),
+        _ => {
+            return Err(err(
+                "needs exactly one of `text`, `pattern` or `detector`".into()
+            ))
+        }
+    };
+    let exempt: Vec<String> = raw.exempt.iter().map(|p| normalize_term(p)).collect();
+    if let Matcher::Term(term) = &matcher {
+        if let Some(bad) = exempt.iter().find(|p| !p.contains(term.as_str())) {
+            return Err(err(format!(
+                "exemption {bad:?} does not contain the term {term:?}, so it can never cover a hit"
+            )));
+        }
+    }
+    let mut context = raw.context;
+    context.raise = context.raise.iter().map(|w| normalize_term(w)).collect();
+    context.lower = context.lower.iter().map(|w| normalize_term(w)).collect();
+    context.exclude = context.exclude.iter().map(|w| normalize_term(w)).collect();
+    context.all = context
+        .all
+        .iter()
+        .map(|group| group.iter().map(|w| normalize_term(w)).collect())
+        .collect();
+    if context.required && context.raise.is_empty() {
+        return Err(err("context.required needs context.raise words".into()));
+    }
+    if let Some(i) = context
+        .all
+        .iter()
+        .position(|g: &Vec<String>| g.is_empty() || g.iter().any(String::is_empty))
+    {
+        return Err(err(format!(
+            "context.all group {} is empty or has an empty word: every group needs words",
+            i + 1
+        )));
+    }
+    if raw.examples.hit.is_empty() || raw.examples.miss.is_empty() {
+        return Err(err(
+            "needs examples.hit and examples.miss (at least one each): every entry carries \
+             its own evidence"
+                .into(),
+        ));
+    }
+    if raw.reason.trim().is_empty() {
+        return Err(err(
+            "needs a `reason` that tells an editor why it matters".into()
+        ));
+    }
+    let mut bulk = raw.bulk;
+    bulk.sort_by_key(|b| b.count);
+    Ok(Entry {
+        id: raw.id.clone(),
+        category: raw.category,
+        severity: raw.severity,
+        matcher,
+        boundary: raw.boundary,
+        placement: raw.placement,
+        exempt,
+        context,
+        bulk,
+        reason: raw.reason,
+        basis: raw
+            .basis
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| raw.category.legal_basis().to_string()),
+        examples: raw.examples,
+        file: file.to_string(),
+        line,
+    })
+}
+
+fn check_unique(entries: &[Entry]) -> Result<(), LexiconError> {
+    let mut ids: HashMap<&str, &Entry> = HashMap::new();
+    let mut texts: HashMap<String, &Entry> = HashMap::new();
+    for entry in entries {
+        if let Some(first) = ids.insert(&entry.id, entry) {
+            return Err(LexiconError {
+                file: entry.file.clone(),
+                line: entry.line,
+                entry: Some(entry.id.clone()),
+                message: format!(
+                    "reuses the id of the entry at {}:{}",
+                    first.file, first.line
+                ),
+            });
+        }
+        let key = match &entry.matcher {
+            Matcher::Term(t) => format!("text:{t}"),
+            Matcher::Pattern { regex, .. } => format!("pattern:{}", regex.as_str()),
+            Matcher::Detector(d) => format!("detector:{}", d.name()),
+        };
+        if let Some(first) = texts.insert(key, entry) {
+            return Err(LexiconError {
+                file: entry.file.clone(),
+                line: entry.line,
+                entry: Some(entry.id.clone()),
+                message: format!(
+                    "normalizes to the same text as \"{}\" ({}:{})",
+                    first.id, first.file, first.line
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// FNV-1a, 64 bit: a stable hash for versions (std's hasher may change
+/// between releases, and versions are recorded with every review).
+pub struct Fnv64(u64);
+
+impl Fnv64 {
+    pub fn new() -> Self {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> Vec<LexiconSource> {
+        vec![LexiconSource {
+            name: "t.toml".into(),
+            text: text.into(),
+        }]
+    }
+
+    const OK: &str = r#"
+[[entry]]
+id = "a-1"
+category = "internal"
+severity = "review"
+text = "內部資料"
+reason = "r"
+examples.hit = ["内部资料"]
+examples.miss = ["资料"]
+"#;
+
+    #[test]
+    fn duplicate_normalized_text_names_both_entries() {
+        let text = format!(
+            "{OK}\n{}",
+            OK.replace("a-1", "a-2").replace("內部資料", "内部资料")
+        );
+        let err = Lexicon::from_sources(&source(&text)).unwrap_err();
+        assert_eq!(err.entry.as_deref(), Some("a-2"));
+        assert!(err.message.contains("\"a-1\""), "{err}");
+        assert_eq!(err.line, 12, "{err}");
+        assert!(
+            err.to_string().starts_with("t.toml:12: entry \"a-2\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_entries_with_their_line() {
+        for (broken, want) in [
+            (
+                OK.replace(
+                    "text = \"內部資料\"",
+                    "pattern = '\\b机密'\nprefilter=[\"机密\"]",
+                ),
+                "\\b",
+            ),
+            (
+                OK.replace(
+                    "text = \"內部資料\"",
+                    "pattern = '机密('\nprefilter=[\"机密\"]",
+                ),
+                "compile",
+            ),
+            (
+                OK.replace("text = \"內部資料\"", "pattern = '机密'"),
+                "prefilter",
+            ),
+            (OK.replace("examples.miss = [\"资料\"]", ""), "examples"),
+            (
+                OK.replace("reason = \"r\"", "reason = \"r\"\nexempt = [\"资料室\"]"),
+                "exemption",
+            ),
+            (
+                OK.replace("reason = \"r\"", "reason = \"r\"\ncolour = 1"),
+                "colour",
+            ),
+            (
+                OK.replace("severity = \"review\"", "severity = \"panic\""),
+                "panic",
+            ),
+            (
+                OK.replace(
+                    "reason = \"r\"",
+                    "reason = \"r\"\ncontext.all = [[\"开标前\"], []]",
+                ),
+                "group 2",
+            ),
+        ] {
+            let err = Lexicon::from_sources(&source(&broken)).unwrap_err();
+            assert!(err.to_string().contains(want), "want {want:?} in {err}");
+            assert!(err.line >= 2, "{err}");
+        }
+    }
+
+    #[test]
+    fn basis_defaults_to_the_category_and_may_be_narrower() {
+        let lexicon = Lexicon::from_sources(&source(OK)).unwrap();
+        assert_eq!(lexicon.entries[0].basis, Category::Internal.legal_basis());
+        let narrower = OK.replace(
+            "reason = \"r\"",
+            "reason = \"r\"\nbasis = \"《某办法》第三条\"",
+        );
+        let lexicon = Lexicon::from_sources(&source(&narrower)).unwrap();
+        assert_eq!(lexicon.entries[0].basis, "《某办法》第三条");
+    }
+
+    #[test]
+    fn version_depends_on_content() {
+        let a = Lexicon::from_sources(&source(OK)).unwrap();
+        let b = Lexicon::from_sources(&source(&OK.replace("reason = \"r\"", "reason = \"s\"")))
+            .unwrap();
+        assert_ne!(a.version, b.version);
+        assert_eq!(
+            a.version,
+            Lexicon::from_sources(&source(OK)).unwrap().version
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! Reviews: recording one (with its `submitted` event, in one transaction)
+//! and reading them back.
+
+use super::chain::findings_hash;
+use super::{
+    now, parse_decision, random_id, ContentRetention, NewReview, Result, ReviewRecord, Store,
+    StoreError,
+};
+use crate::engine::verdict::Decision;
+use crate::service::workflow::Status;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+impl Store {
+    // ----- reviews ------------------------------------------------------
+
+    const REVIEW_COLUMNS: &'static str =
+        "id, item_id, content_hash, format, title, submitter, department, channel, \
+         url, callback_url, token_id, decision, status, level, findings, incomplete, content, \
+         lexicon_version, engine_version, created_at, updated_at, attachments";
+
+    fn review_from_row(row: &AnyRow) -> Result<ReviewRecord> {
+        let id: String = row.try_get("id")?;
+        let corrupt = |detail: String| StoreError::Corrupt {
+            what: format!("review {id}"),
+            detail,
+        };
+        let decision: String = row.try_get("decision")?;
+        let status: String = row.try_get("status")?;
+        let findings: String = row.try_get("findings")?;
+        Ok(ReviewRecord {
+            review_id: id.clone(),
+            item_id: row.try_get("item_id")?,
+            content_hash: row.try_get("content_hash")?,
+            format: row.try_get("format")?,
+            title: row.try_get("title")?,
+            submitter: row.try_get("submitter")?,
+            department: row.try_get("department")?,
+            channel: row.try_get("channel")?,
+            url: row.try_get("url")?,
+            callback_url: row.try_get("callback_url")?,
+            token_id: row.try_get("token_id")?,
+            decision: parse_decision(&decision)
+                .ok_or_else(|| corrupt(format!("decision {decision:?}")))?,
+            status: Status::parse(&status).ok_or_else(|| corrupt(format!("status {status:?}")))?,
+            level: row.try_get("level")?,
+            findings: serde_json::from_str(&findings)
+                .map_err(|e| corrupt(format!("findings: {e}")))?,
+            attachments: match row.try_get::<Option<String>, _>("attachments")? {
+                None => Vec::new(),
+                Some(json) => {
+                    serde_json::from_str(&json).map_err(|e| corrupt(format!("attachments: {e}")))?
+                }
+            },
+            incomplete: row.try_get("incomplete")?,
+            content: row.try_get("content")?,
+            lexicon_version: row.try_get("lexicon_version")?,
+            engine_version: row.try_get("engine_version")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    /// Records a review, or returns the existing one for the same item and
+    /// content (`false` = not newly created).
+    pub async fn record_review(&self, new: NewReview) -> Result<(ReviewRecord, bool)> {
+        if let Some(existing) = self
+            .review_by_item_hash(&new.item_id, &new.content_hash)
+            .await?
+        {
+            return Ok((existing, false));
+        }
+        let at = now();
+        let status = Status::initial(new.decision);
+        let findings_json = serde_json::to_string(&new.findings).unwrap_or_else(|_| "[]".into());
+        let attachments_json = (!new.attachments.is_empty())
+            .then(|| serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()));
+        let keep_content =
+            new.decision != Decision::Pass || self.retention == ContentRetention::All;
+        let id = random_id("rv");
+        let payload = serde_json::json!({
+            "item_id": new.item_id,
+            "content_hash": new.content_hash,
+            "decision": new.decision,
+            "status": status,
+            "level": 1,
+            "findings_hash": findings_hash(&findings_json, attachments_json.as_deref()),
+            "lexicon_version": new.lexicon_version,
+            "engine_version": new.engine_version,
+            "title": new.title,
+            "submitter": new.submitter,
+            "department": new.department,
+        })
+        .to_string();
+
+        let _guard = self.append_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        self.lock_chain(&mut tx).await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO reviews ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+             $15, $16, $17, $18, $19, $20, $21, $22)",
+            Self::REVIEW_COLUMNS
+        ))
+        .bind(&id)
+        .bind(&new.item_id)
+        .bind(&new.content_hash)
+        .bind(&new.format)
+        .bind(&new.title)
+        .bind(&new.submitter)
+        .bind(&new.department)
+        .bind(&new.channel)
+        .bind(&new.url)
+        .bind(&new.callback_url)
+        .bind(&new.token_id)
+        .bind(new.decision.as_str())
+        .bind(status.as_str())
+        .bind(1i64)
+        .bind(&findings_json)
+        .bind(&new.incomplete)
+        .bind(keep_content.then_some(new.content.as_str()))
+        .bind(&new.lexicon_version)
+        .bind(&new.engine_version)
+        .bind(&at)
+        .bind(&at)
+        .bind(attachments_json.as_deref())
+        .execute(&mut *tx)
+        .await;
+        if let Err(e) = inserted {
+            // A concurrent submission of the same item and content won.
+            drop(tx);
+            drop(_guard);
+            if let Some(existing) = self
+                .review_by_item_hash(&new.item_id, &new.content_hash)
+                .await?
+            {
+                return Ok((existing, false));
+            }
+            return Err(e.into());
+        }
+        let actor = new
+            .submitter
+            .clone()
+            .unwrap_or_else(|| new.token_id.clone());
+        self.append_event(&mut tx, &id, "submitted", &actor, &payload, &at)
+            .await?;
+        tx.commit().await?;
+        drop(_guard);
+        let record = self.review(&id).await?.ok_or_else(|| StoreError::Corrupt {
+            what: format!("review {id}"),
+            detail: "not found right after commit".into(),
+        })?;
+        Ok((record, true))
+    }
+
+    async fn review_by_item_hash(&self, item_id: &str, hash: &str) -> Result<Option<ReviewRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM reviews WHERE item_id = $1 AND content_hash = $2",
+            Self::REVIEW_COLUMNS
+        ))
+        .bind(item_id)
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::review_from_row).transpose()
+    }
+
+    pub async fn review(&self, id: &str) -> Result<Option<ReviewRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM reviews WHERE id = $1",
+            Self::REVIEW_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(Self::review_from_row).transpose()
+    }
+
+    /// Every review of an item, oldest first.
+    pub async fn item_history(&self, item_id: &str) -> Result<Vec<ReviewRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM reviews WHERE item_id = $1 ORDER BY created_at, id",
+            Self::REVIEW_COLUMNS
+        ))
+        .bind(item_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::review_from_row).collect()
+    }
+
+    /// Pending reviews, oldest first, optionally at one level or department.
+    pub async fn queue(
+        &self,
+        level: Option<i64>,
+        department: Option<&str>,
+    ) -> Result<Vec<ReviewRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM reviews WHERE status = 'pending' ORDER BY created_at, id",
+            Self::REVIEW_COLUMNS
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let r = Self::review_from_row(row)?;
+            if level.is_some_and(|l| l != r.level)
+                || department.is_some_and(|d| r.department.as_deref() != Some(d))
+            {
+                continue;
+            }
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    pub async fn queue_size(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM reviews WHERE status = 'pending'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Reviews created in `[from, to)` (RFC 3339 prefixes compare as text).
+    pub async fn reviews_between(&self, from: &str, to: &str) -> Result<Vec<ReviewRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM reviews WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id",
+            Self::REVIEW_COLUMNS
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::review_from_row).collect()
+    }
+}
