@@ -48,7 +48,7 @@ pub mod attach;
 #[cfg(feature = "service")]
 pub mod service;
 
-pub use engine::lexicon::{Lexicon, LexiconError, LexiconSource};
+pub use engine::lexicon::{Lexicon, LexiconError, LexiconProblem, LexiconSource};
 pub use engine::verdict::{Category, Decision, Finding, Severity, Verdict};
 pub use engine::{
     BuildError, Document, Engine, EngineBuilder, Format, ScanOptions, ENGINE_VERSION,

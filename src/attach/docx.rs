@@ -11,8 +11,11 @@
 //! of text boxes are skipped (the `mc:Choice` copy is read), and field codes
 //! (`w:instrText`) are not text.
 
-use super::archive::Zip;
-use super::{ooxml, xml, AttachError, Budget, Extraction, SpotLabel, TextBuilder};
+use super::budget::{Budget, TextBuilder};
+use super::error::AttachError;
+use super::part::{Extraction, SpotLabel};
+use super::zipfile::Zip;
+use super::{ooxml, xml};
 use quick_xml::events::Event;
 
 /// Which story a part is: comments carry an author per comment.

@@ -7,8 +7,11 @@
 //! located `文档属性：作者` and so on. A damaged properties file is a problem
 //! of its own and does not stop the rest of the document.
 
-use super::archive::Zip;
-use super::{xml, AttachError, Budget, Extraction, Part};
+use super::budget::Budget;
+use super::error::AttachError;
+use super::part::{Extraction, Part};
+use super::xml;
+use super::zipfile::Zip;
 use crate::engine::Format;
 
 /// One relationship: its id, type (the last segment of the type URI, e.g.

@@ -16,7 +16,10 @@
 //! a PDF is refused before it is expanded for real. (No ratio limit here: a
 //! blank page image legitimately compresses a thousand times.)
 
-use super::{find_from, guard_panic, AttachError, Budget, Extraction, SpotLabel, TextBuilder};
+use super::budget::{Budget, TextBuilder};
+use super::bytes::find_from;
+use super::error::{guard_panic, AttachError};
+use super::part::{Extraction, SpotLabel};
 use std::io::Read;
 
 /// Inflates every stream body that is zlib data, counting the output (see

@@ -9,9 +9,11 @@
 //! [`scan_item`] scans an item's text and every attachment and decides the
 //! item: the worst of them ([`item_decision`]).
 
-use super::{extract_parts, Limits};
+use super::budget::Limits;
+use super::read::extract_parts;
+use crate::engine::document::{Document, ScanOptions};
+use crate::engine::pipeline::{Engine, ENGINE_VERSION};
 use crate::engine::verdict::{Decision, Finding, Verdict};
-use crate::engine::{Document, Engine, ScanOptions, ENGINE_VERSION};
 use serde::{Deserialize, Serialize};
 
 /// The engine's answer for one attached file.

@@ -3,7 +3,8 @@
 //! `baomi scan`, the publish hook and the attachment readers all use it, so
 //! a file is never read one way by the CLI and another by the service.
 
-use super::{find, AttachError};
+use super::bytes::find;
+use super::error::AttachError;
 
 /// What a file is, told from its content first, then its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,9 @@
 //! (RFC 4180 quoting) so a finding reads `名单.csv!C14`. HTML is handed to
 //! the engine's HTML extraction.
 
-use super::{AttachError, Budget, Part, Spot, SpotLabel};
+use super::budget::Budget;
+use super::error::AttachError;
+use super::part::{Part, Spot, SpotLabel};
 use crate::engine::Format;
 
 /// Text as UTF-8 (a BOM is dropped) or UTF-16 with a BOM; anything else is
@@ -100,7 +102,7 @@ fn csv_cells(text: &str) -> Vec<Spot> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attach::cell_ref;
+    use crate::attach::part::cell_ref;
 
     #[test]
     fn csv_cells_follow_quotes() {

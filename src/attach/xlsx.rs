@@ -18,8 +18,11 @@
 //! itself so entries would bypass the size/ratio guard, and it turns numbers
 //! into `f64`, losing the digits of a long number stored as a number.
 
-use super::archive::Zip;
-use super::{ooxml, xml, AttachError, Budget, Extraction, Part, SpotLabel, TextBuilder};
+use super::budget::{Budget, TextBuilder};
+use super::error::AttachError;
+use super::part::{Extraction, Part, SpotLabel};
+use super::zipfile::Zip;
+use super::{ooxml, xml};
 use crate::engine::Format;
 use quick_xml::events::Event;
 

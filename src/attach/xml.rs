@@ -8,8 +8,9 @@
 //! input. Element and attribute names are matched by local name (prefixes
 //! vary between producers). Reading errors name the part.
 
-use super::archive::{io_detail, open_entry, Zip};
-use super::{AttachError, Budget};
+use super::budget::Budget;
+use super::error::AttachError;
+use super::zipfile::{io_detail, open_entry, Zip};
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 use std::io::{BufRead, BufReader};
@@ -187,7 +188,7 @@ pub(super) fn for_each_text<R: BufRead>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attach::Limits;
+    use crate::attach::budget::Limits;
 
     fn texts(xml: &str) -> Result<String, AttachError> {
         let limits = Limits::default();

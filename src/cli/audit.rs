@@ -1,6 +1,6 @@
 //! `baomi audit verify`: walk the hash-chained record.
 
-use super::DbArgs;
+use super::common::DbArgs;
 use anyhow::Result;
 use std::process::ExitCode;
 

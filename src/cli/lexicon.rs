@@ -25,7 +25,7 @@ pub enum LexiconCommand {
 pub fn run(cmd: LexiconCommand) -> Result<ExitCode> {
     match cmd {
         LexiconCommand::Check { dir } => {
-            let engine = super::scan::build_engine(dir.as_deref())?;
+            let engine = super::common::build_engine(dir.as_deref())?;
             let report = check_examples(&engine);
             for failure in &report.failures {
                 eprintln!("{failure}");

@@ -6,6 +6,7 @@
 //! could not be read. Errors are printed as `baomi: …` with their causes.
 
 mod audit;
+mod common;
 mod lexicon;
 mod output;
 mod report;
@@ -14,10 +15,8 @@ mod serve;
 mod synth;
 mod token;
 
-use baomi::service::config::ConfigFile;
-use baomi::service::store::{ContentRetention, Store};
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use common::runtime;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -55,29 +54,6 @@ enum Command {
     Synth(synth::SynthCommand),
 }
 
-/// Where the store is: `--database-url` (or `BAOMI_DATABASE_URL`), else the
-/// config file's `database_url`, else `sqlite://baomi.sqlite`.
-#[derive(clap::Args, Clone)]
-pub struct DbArgs {
-    /// `sqlite://PATH` (default `sqlite://baomi.sqlite`) or `postgres://…`.
-    #[arg(long, env = "BAOMI_DATABASE_URL")]
-    pub database_url: Option<String>,
-    /// A TOML config file (keys as in README: listen, database_url, lexicons, …).
-    #[arg(long, env = "BAOMI_CONFIG")]
-    pub config: Option<PathBuf>,
-}
-
-impl DbArgs {
-    pub async fn open_store(&self) -> anyhow::Result<Store> {
-        use anyhow::Context;
-        let file = ConfigFile::read(self.config.as_deref())?;
-        let url = file.database_url(self.database_url.as_deref());
-        Store::connect(&url, ContentRetention::Flagged)
-            .await
-            .with_context(|| format!("opening {url}"))
-    }
-}
-
 pub fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -103,12 +79,4 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    use anyhow::Context;
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
 }

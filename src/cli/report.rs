@@ -1,6 +1,6 @@
 //! `baomi report`: the period's figures for the 保密自查报告.
 
-use super::DbArgs;
+use super::common::DbArgs;
 use anyhow::Result;
 use baomi::service::report::{figures, render_csv, render_markdown, report_period};
 use clap::ValueEnum;

@@ -14,8 +14,7 @@ use super::output::{self, ScanOk, ScanRecord};
 use anyhow::{Context, Result};
 use baomi::attach::{self, text::decode_text, ReadAs};
 use baomi::engine::html::looks_like_html;
-use baomi::service::lexicons;
-use baomi::{Decision, Document, Engine, EngineBuilder, Format, ScanOptions};
+use baomi::{Decision, Document, Engine, Format, ScanOptions};
 use clap::ValueEnum;
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
@@ -81,7 +80,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     // The jieba dictionary (~90 ms) loads on the other core while the
     // lexicons are parsed and the first files are read.
     std::thread::spawn(baomi::engine::boundary::shared_jieba);
-    let engine = build_engine(args.lexicons.as_deref())?;
+    let engine = super::common::build_engine(args.lexicons.as_deref())?;
     let (inputs, mut errors) = collect_inputs(&args.paths);
     let options = ScanOptions {
         utf16_offsets: args.utf16,
@@ -153,11 +152,6 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-pub fn build_engine(dir: Option<&Path>) -> Result<Engine> {
-    let lexicon = lexicons::load(dir)?;
-    Ok(EngineBuilder::new().build(&lexicon)?)
 }
 
 /// Reads one input as a document or an attachment, as the sniffer says

@@ -18,7 +18,7 @@ pub struct ServeArgs {
     #[arg(long, env = "BAOMI_LEXICONS")]
     lexicons: Option<PathBuf>,
     #[command(flatten)]
-    db: super::DbArgs,
+    db: super::common::DbArgs,
 }
 
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
@@ -31,7 +31,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             lexicons: args.lexicons,
         },
     );
-    super::runtime()?.block_on(serve(config))
+    super::common::runtime()?.block_on(serve(config))
 }
 
 async fn serve(config: ServeConfig) -> Result<ExitCode> {

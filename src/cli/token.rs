@@ -1,6 +1,6 @@
 //! `baomi token create|list|revoke`.
 
-use super::DbArgs;
+use super::common::DbArgs;
 use anyhow::{bail, Context, Result};
 use baomi::service::auth::token_level;
 use baomi::service::workflow::Role;

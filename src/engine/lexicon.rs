@@ -67,13 +67,66 @@ impl LexiconSource {
     }
 }
 
-/// An error in a lexicon file, naming where it is.
+/// An error in a lexicon file, naming where it is: the file, the line and
+/// (when the problem is in one entry) the entry's id, as fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LexiconError {
     pub file: String,
     pub line: usize,
     pub entry: Option<String>,
-    pub message: String,
+    pub problem: LexiconProblem,
+}
+
+/// What is wrong, as data (tests and tools match on it; [`fmt::Display`]
+/// words it for a person).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LexiconProblem {
+    /// The file is not valid TOML or has an unknown or mistyped field.
+    #[error("{0}")]
+    Toml(String),
+    #[error("has an empty id")]
+    EmptyId,
+    #[error("needs exactly one of `text`, `pattern` or `detector`")]
+    MatcherCount,
+    #[error("text {0:?} normalizes to nothing")]
+    NormalizesToNothing(String),
+    #[error(
+        "pattern uses \\b: Unicode word boundaries make the regex engine ~40x slower on \
+         Chinese text; use boundary = \"word\" or explicit classes"
+    )]
+    WordBoundaryInPattern,
+    #[error("pattern does not compile: {0}")]
+    PatternCompile(String),
+    #[error(
+        "pattern needs a non-empty `prefilter` list of literals, one of which every match contains"
+    )]
+    MissingPrefilter,
+    #[error(
+        "exemption {exemption:?} does not contain the term {term:?}, so it can never cover a hit"
+    )]
+    ExemptionWithoutTerm { exemption: String, term: String },
+    #[error("context.required needs context.raise words")]
+    RequiredWithoutRaise,
+    #[error("context.all group {group} is empty or has an empty word: every group needs words")]
+    EmptyContextGroup { group: usize },
+    #[error(
+        "needs examples.hit and examples.miss (at least one each): every entry carries its own \
+         evidence"
+    )]
+    MissingExamples,
+    #[error("needs a `reason` that tells an editor why it matters")]
+    MissingReason,
+    #[error("reuses the id of the entry at {first_file}:{first_line}")]
+    DuplicateId {
+        first_file: String,
+        first_line: usize,
+    },
+    #[error("normalizes to the same text as \"{other}\" ({other_file}:{other_line})")]
+    DuplicateText {
+        other: String,
+        other_file: String,
+        other_line: usize,
+    },
 }
 
 impl fmt::Display for LexiconError {
@@ -82,9 +135,9 @@ impl fmt::Display for LexiconError {
             Some(id) => write!(
                 f,
                 "{}:{}: entry \"{id}\" {}",
-                self.file, self.line, self.message
+                self.file, self.line, self.problem
             ),
-            None => write!(f, "{}:{}: {}", self.file, self.line, self.message),
+            None => write!(f, "{}:{}: {}", self.file, self.line, self.problem),
         }
     }
 }
@@ -288,7 +341,7 @@ impl Lexicon {
                 file: source.name.clone(),
                 line: e.span().map_or(1, |span| line_of(&source.text, span.start)),
                 entry: None,
-                message: e.message().trim().to_string(),
+                problem: LexiconProblem::Toml(e.message().trim().to_string()),
             })?;
             let lines = LineIndex::new(&source.text);
             for spanned in raw.entry {
@@ -317,56 +370,45 @@ fn line_of(text: &str, byte: usize) -> usize {
 }
 
 fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, LexiconError> {
-    let err = |message: String| LexiconError {
+    let err = |problem: LexiconProblem| LexiconError {
         file: file.to_string(),
         line,
         entry: Some(raw.id.clone()),
-        message,
+        problem,
     };
     if raw.id.trim().is_empty() {
-        return Err(err("has an empty id".into()));
+        return Err(err(LexiconProblem::EmptyId));
     }
     let matcher = match (&raw.text, &raw.pattern, raw.detector) {
         (Some(text), None, None) => {
             let term = normalize_term(text);
             if term.is_empty() {
-                return Err(err(format!("text {text:?} normalizes to nothing")));
+                return Err(err(LexiconProblem::NormalizesToNothing(text.clone())));
             }
             Matcher::Term(term)
         }
         (None, Some(pattern), None) => {
             if pattern.contains("\\b") || pattern.contains("\\B") {
-                return Err(err(
-                    "pattern uses \\b: Unicode word boundaries make the regex engine ~40x slower \
-                     on Chinese text; use boundary = \"word\" or explicit classes"
-                        .into(),
-                ));
+                return Err(err(LexiconProblem::WordBoundaryInPattern));
             }
             let regex = regex::Regex::new(pattern)
-                .map_err(|e| err(format!("pattern does not compile: {e}")))?;
+                .map_err(|e| err(LexiconProblem::PatternCompile(e.to_string())))?;
             let prefilter: Vec<String> = raw.prefilter.iter().map(|p| normalize_term(p)).collect();
             if prefilter.is_empty() || prefilter.iter().any(|p| p.is_empty()) {
-                return Err(err(
-                    "pattern needs a non-empty `prefilter` list of literals, one of which \
-                     every match contains"
-                        .into(),
-                ));
+                return Err(err(LexiconProblem::MissingPrefilter));
             }
             Matcher::Pattern { regex, prefilter }
         }
         (None, None, Some(detector)) => Matcher::Detector(detector),
-        _ => {
-            return Err(err(
-                "needs exactly one of `text`, `pattern` or `detector`".into()
-            ))
-        }
+        _ => return Err(err(LexiconProblem::MatcherCount)),
     };
     let exempt: Vec<String> = raw.exempt.iter().map(|p| normalize_term(p)).collect();
     if let Matcher::Term(term) = &matcher {
         if let Some(bad) = exempt.iter().find(|p| !p.contains(term.as_str())) {
-            return Err(err(format!(
-                "exemption {bad:?} does not contain the term {term:?}, so it can never cover a hit"
-            )));
+            return Err(err(LexiconProblem::ExemptionWithoutTerm {
+                exemption: bad.clone(),
+                term: term.clone(),
+            }));
         }
     }
     let mut context = raw.context;
@@ -379,29 +421,20 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
         .map(|group| group.iter().map(|w| normalize_term(w)).collect())
         .collect();
     if context.required && context.raise.is_empty() {
-        return Err(err("context.required needs context.raise words".into()));
+        return Err(err(LexiconProblem::RequiredWithoutRaise));
     }
     if let Some(i) = context
         .all
         .iter()
         .position(|g: &Vec<String>| g.is_empty() || g.iter().any(String::is_empty))
     {
-        return Err(err(format!(
-            "context.all group {} is empty or has an empty word: every group needs words",
-            i + 1
-        )));
+        return Err(err(LexiconProblem::EmptyContextGroup { group: i + 1 }));
     }
     if raw.examples.hit.is_empty() || raw.examples.miss.is_empty() {
-        return Err(err(
-            "needs examples.hit and examples.miss (at least one each): every entry carries \
-             its own evidence"
-                .into(),
-        ));
+        return Err(err(LexiconProblem::MissingExamples));
     }
     if raw.reason.trim().is_empty() {
-        return Err(err(
-            "needs a `reason` that tells an editor why it matters".into()
-        ));
+        return Err(err(LexiconProblem::MissingReason));
     }
     let mut bulk = raw.bulk;
     bulk.sort_by_key(|b| b.count);
@@ -435,10 +468,10 @@ fn check_unique(entries: &[Entry]) -> Result<(), LexiconError> {
                 file: entry.file.clone(),
                 line: entry.line,
                 entry: Some(entry.id.clone()),
-                message: format!(
-                    "reuses the id of the entry at {}:{}",
-                    first.file, first.line
-                ),
+                problem: LexiconProblem::DuplicateId {
+                    first_file: first.file.clone(),
+                    first_line: first.line,
+                },
             });
         }
         let key = match &entry.matcher {
@@ -451,10 +484,11 @@ fn check_unique(entries: &[Entry]) -> Result<(), LexiconError> {
                 file: entry.file.clone(),
                 line: entry.line,
                 entry: Some(entry.id.clone()),
-                message: format!(
-                    "normalizes to the same text as \"{}\" ({}:{})",
-                    first.id, first.file, first.line
-                ),
+                problem: LexiconProblem::DuplicateText {
+                    other: first.id.clone(),
+                    other_file: first.file.clone(),
+                    other_line: first.line,
+                },
             });
         }
     }
@@ -515,9 +549,18 @@ examples.miss = ["资料"]
             OK.replace("a-1", "a-2").replace("內部資料", "内部资料")
         );
         let err = Lexicon::from_sources(&source(&text)).unwrap_err();
-        assert_eq!(err.entry.as_deref(), Some("a-2"));
-        assert!(err.message.contains("\"a-1\""), "{err}");
-        assert_eq!(err.line, 12, "{err}");
+        assert_eq!(
+            (err.file.as_str(), err.line, err.entry.as_deref()),
+            ("t.toml", 12, Some("a-2"))
+        );
+        assert_eq!(
+            err.problem,
+            LexiconProblem::DuplicateText {
+                other: "a-1".into(),
+                other_file: "t.toml".into(),
+                other_line: 2,
+            }
+        );
         assert!(
             err.to_string().starts_with("t.toml:12: entry \"a-2\""),
             "{err}"
@@ -526,30 +569,63 @@ examples.miss = ["资料"]
 
     #[test]
     fn rejects_malformed_entries_with_their_line() {
+        let toml_error = |e: &LexiconProblem, word: &str| matches!(e, LexiconProblem::Toml(m) if m.contains(word));
         for (broken, want) in [
             (
                 OK.replace(
                     "text = \"內部資料\"",
                     "pattern = '\\b机密'\nprefilter=[\"机密\"]",
                 ),
-                "\\b",
+                LexiconProblem::WordBoundaryInPattern,
+            ),
+            (
+                OK.replace("text = \"內部資料\"", "pattern = '机密'"),
+                LexiconProblem::MissingPrefilter,
+            ),
+            (
+                OK.replace("examples.miss = [\"资料\"]", ""),
+                LexiconProblem::MissingExamples,
+            ),
+            (
+                OK.replace("reason = \"r\"", "reason = \"r\"\nexempt = [\"资料室\"]"),
+                LexiconProblem::ExemptionWithoutTerm {
+                    exemption: "资料室".into(),
+                    term: "内部资料".into(),
+                },
+            ),
+            (
+                OK.replace(
+                    "reason = \"r\"",
+                    "reason = \"r\"\ncontext.all = [[\"开标前\"], []]",
+                ),
+                LexiconProblem::EmptyContextGroup { group: 2 },
+            ),
+            (
+                OK.replace("reason = \"r\"", "reason = \" \""),
+                LexiconProblem::MissingReason,
             ),
             (
                 OK.replace(
                     "text = \"內部資料\"",
-                    "pattern = '机密('\nprefilter=[\"机密\"]",
+                    "text = \"內部資料\"\ndetector = \"mobile\"",
                 ),
-                "compile",
+                LexiconProblem::MatcherCount,
             ),
-            (
-                OK.replace("text = \"內部資料\"", "pattern = '机密'"),
-                "prefilter",
-            ),
-            (OK.replace("examples.miss = [\"资料\"]", ""), "examples"),
-            (
-                OK.replace("reason = \"r\"", "reason = \"r\"\nexempt = [\"资料室\"]"),
-                "exemption",
-            ),
+        ] {
+            let err = Lexicon::from_sources(&source(&broken)).unwrap_err();
+            assert_eq!(err.problem, want, "{err}");
+            assert_eq!((err.line, err.entry.as_deref()), (2, Some("a-1")), "{err}");
+        }
+        let bad_regex = OK.replace(
+            "text = \"內部資料\"",
+            "pattern = '机密('\nprefilter=[\"机密\"]",
+        );
+        let err = Lexicon::from_sources(&source(&bad_regex)).unwrap_err();
+        assert!(
+            matches!(err.problem, LexiconProblem::PatternCompile(_)),
+            "{err}"
+        );
+        for (broken, word) in [
             (
                 OK.replace("reason = \"r\"", "reason = \"r\"\ncolour = 1"),
                 "colour",
@@ -558,16 +634,9 @@ examples.miss = ["资料"]
                 OK.replace("severity = \"review\"", "severity = \"panic\""),
                 "panic",
             ),
-            (
-                OK.replace(
-                    "reason = \"r\"",
-                    "reason = \"r\"\ncontext.all = [[\"开标前\"], []]",
-                ),
-                "group 2",
-            ),
         ] {
             let err = Lexicon::from_sources(&source(&broken)).unwrap_err();
-            assert!(err.to_string().contains(want), "want {want:?} in {err}");
+            assert!(toml_error(&err.problem, word), "{err}");
             assert!(err.line >= 2, "{err}");
         }
     }

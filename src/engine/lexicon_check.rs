@@ -4,7 +4,8 @@
 //! text on its own, yields a finding with the entry's id, and no
 //! `examples.miss` text does. Failures name the file, line, entry and example.
 
-use super::{Document, Engine};
+use super::document::Document;
+use super::pipeline::Engine;
 use std::fmt;
 
 /// One example that did not behave.

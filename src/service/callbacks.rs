@@ -5,8 +5,8 @@
 //! minutes apart) until a 2xx answer. Every attempt is recorded. Deliveries
 //! live in the database, so a restart resumes them.
 
+use super::app::AppState;
 use super::signing::hmac_hex;
-use super::AppState;
 use std::time::Duration;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(600);

@@ -11,9 +11,9 @@
 //!   item is `review` with the reason in `incomplete`, and every attachment
 //!   not scanned is `review` too. Never `pass`.
 
+use super::app::App;
 use super::error::ServiceError;
 use super::store::{sha256_hex, AttachmentRecord, NewReview, ReviewRecord, TokenInfo};
-use super::App;
 use crate::attach::{scan_item, AttachedFile, AttachmentVerdict, Limits};
 use crate::engine::verdict::{Decision, Verdict};
 use crate::engine::{Document, Format, ScanOptions, ENGINE_VERSION};

@@ -7,10 +7,10 @@
 //! delivery in one transaction, and only if the review is still in the state
 //! the rules saw (else a conflict).
 
+use super::app::App;
 use super::error::ServiceError;
 use super::store::{NewResolution, ReviewRecord, TokenInfo};
 use super::workflow::{decide_resolution, Action, Officer, PendingView, Refusal, TOP_LEVEL};
-use super::App;
 
 /// What the officer asks for.
 #[derive(Debug, Clone)]

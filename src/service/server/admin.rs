@@ -6,10 +6,10 @@ use super::extractors::{Caller, JsonBody, PathParams, QueryParams};
 use super::responses::{
     AuthErrors, BodyErrors, CreatedToken, InputErrors, NotFoundError, Reloaded, TokenList,
 };
+use crate::service::app::AppState;
 use crate::service::auth::token_level;
 use crate::service::report::{figures, render_csv, render_markdown, report_period, Report};
 use crate::service::workflow::Role;
-use crate::service::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

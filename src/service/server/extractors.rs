@@ -4,9 +4,9 @@
 //! rejections are plain text; these answer with the JSON error body).
 
 use super::error::ApiError;
+use crate::service::app::AppState;
 use crate::service::store::TokenInfo;
 use crate::service::workflow::Role;
-use crate::service::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;

@@ -17,11 +17,11 @@
 //!   server does not.
 
 use super::error::ApiError;
+use crate::service::app::AppState;
 use crate::service::report::html_escape;
 use crate::service::signing::{constant_time_eq, hmac_hex};
 use crate::service::store::TokenInfo;
 use crate::service::workflow::Role;
-use crate::service::AppState;
 use axum::extract::{Path, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;

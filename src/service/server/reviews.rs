@@ -12,12 +12,12 @@ use super::responses::{
 use super::uploads::{AttachmentInput, ItemBody, WithAttachments};
 use crate::engine::verdict::Category;
 use crate::engine::Format;
+use crate::service::app::AppState;
 use crate::service::publish::{self, Submission};
 use crate::service::report::{form_html, form_json, report_period, ReviewForm};
 use crate::service::resolve::{resolve, ResolutionRequest};
 use crate::service::store::{parse_decision, ReviewRecord};
 use crate::service::workflow::{Action, Role, Status, TOP_LEVEL};
-use crate::service::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -9,8 +9,8 @@
 
 use super::error::ApiError;
 use super::extractors::JsonBody;
+use crate::service::app::AppState;
 use crate::service::publish::Upload;
-use crate::service::AppState;
 use axum::extract::{FromRequest, Multipart, Request};
 use base64::Engine as _;
 use serde::de::DeserializeOwned;

@@ -5,7 +5,7 @@
 //! changed, inserted or deleted, and any review or resolution row that
 //! disagrees with the chain.
 
-use super::{sha256_hex, Backend, Result, Store};
+use super::db::{sha256_hex, Backend, Result, Store};
 use sqlx::Row;
 use std::fmt;
 

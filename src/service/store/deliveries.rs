@@ -1,6 +1,7 @@
 //! Callback deliveries waiting to go out, and every attempt made.
 
-use super::{now, Delivery, DeliveryAttempt, Result, Store};
+use super::db::{now, Result, Store};
+use super::records::{Delivery, DeliveryAttempt};
 use sqlx::Row;
 
 impl Store {

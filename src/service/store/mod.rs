@@ -16,6 +16,7 @@
 //! - only token hashes are stored, never the tokens.
 
 mod chain;
+mod db;
 mod deliveries;
 mod records;
 mod resolutions;
@@ -25,150 +26,10 @@ mod settings;
 mod tokens;
 
 pub use chain::ChainReport;
-pub use records::*;
-
-use crate::engine::verdict::Decision;
-use sha2::{Digest, Sha256};
-use sqlx::any::AnyPoolOptions;
-use sqlx::AnyPool;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
-    UnsupportedUrl(String),
-    #[error("corrupt record {what}: {detail}")]
-    Corrupt { what: String, detail: String },
-    #[error("the review changed while it was being resolved; reload and try again")]
-    Conflict,
-    #[error("the database schema could not be migrated: {0}")]
-    Migration(String),
-}
-
-type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// What to keep of an item's text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContentRetention {
-    /// Keep the text of items that are not `pass` (officers need it to
-    /// decide); passed items keep only their hash. The default.
-    Flagged,
-    /// Keep every item's text.
-    All,
-}
-
-/// A bearer token as stored (without its secret).
-
-/// The current time as fixed-width RFC 3339 UTC (sorts as text).
-pub fn now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// A random id with a prefix: `rv_3f2a…` (64 bits of OS randomness).
-pub fn random_id(prefix: &str) -> String {
-    let mut buf = [0u8; 8];
-    getrandom::getrandom(&mut buf).expect("the OS random source works");
-    format!("{prefix}_{}", hex::encode(buf))
-}
-
-pub struct Store {
-    pub(super) pool: AnyPool,
-    pub(super) backend: Backend,
-    pub(super) retention: ContentRetention,
-    /// Serializes chain appends within this process.
-    pub(super) append_lock: tokio::sync::Mutex<()>,
-    /// What `describe` prints (no password).
-    description: String,
-}
-
-impl Store {
-    /// Connects (creating a SQLite file if missing) and migrates.
-    pub async fn connect(url: &str, retention: ContentRetention) -> Result<Store> {
-        sqlx::any::install_default_drivers();
-        let (backend, url, description) = if let Some(path) = url.strip_prefix("sqlite://") {
-            let url = if url.contains('?') {
-                url.to_string()
-            } else {
-                format!("{url}?mode=rwc")
-            };
-            (Backend::Sqlite, url, format!("sqlite://{path}"))
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let shown = match url.find('@') {
-                Some(at) => format!("postgres://…{}", &url[at..]),
-                None => url.to_string(),
-            };
-            (Backend::Postgres, url.to_string(), shown)
-        } else {
-            return Err(StoreError::UnsupportedUrl(url.to_string()));
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL: readers never wait for the writer; FULL sync:
-                        // a review is on disk before it is acknowledged.
-                        sqlx::query("PRAGMA journal_mode=WAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA synchronous=FULL")
-                            .execute(&mut *conn)
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
-        let store = Store {
-            pool,
-            backend,
-            retention,
-            append_lock: tokio::sync::Mutex::new(()),
-            description,
-        };
-        store.migrate().await?;
-        Ok(store)
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
-    /// The database, for start-up lines (never the password).
-    pub fn describe(&self) -> &str {
-        &self.description
-    }
-
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    /// Raw SQL for tests that tamper with the record.
-    #[doc(hidden)]
-    pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
-        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
-    }
-}
-
-pub fn parse_decision(s: &str) -> Option<Decision> {
-    Some(match s {
-        "pass" => Decision::Pass,
-        "review" => Decision::Review,
-        "block" => Decision::Block,
-        _ => return None,
-    })
-}
+pub use db::{
+    now, parse_decision, random_id, sha256_hex, Backend, ContentRetention, Store, StoreError,
+};
+pub use records::{
+    AttachmentRecord, Delivery, DeliveryAttempt, NewResolution, NewReview, ResolutionRecord,
+    ReviewRecord, TokenInfo,
+};

@@ -2,9 +2,8 @@
 //! event, the review's new status and the callback delivery in one
 //! transaction.
 
-use super::{
-    now, random_id, NewResolution, ResolutionRecord, Result, ReviewRecord, Store, StoreError,
-};
+use super::db::{now, random_id, Result, Store, StoreError};
+use super::records::{NewResolution, ResolutionRecord, ReviewRecord};
 use crate::service::workflow::{Action, Status};
 use sqlx::any::AnyRow;
 use sqlx::Row;

@@ -2,10 +2,8 @@
 //! and reading them back.
 
 use super::chain::findings_hash;
-use super::{
-    now, parse_decision, random_id, ContentRetention, NewReview, Result, ReviewRecord, Store,
-    StoreError,
-};
+use super::db::{now, parse_decision, random_id, ContentRetention, Result, Store, StoreError};
+use super::records::{NewReview, ReviewRecord};
 use crate::engine::verdict::Decision;
 use crate::service::workflow::Status;
 use sqlx::any::AnyRow;

@@ -8,7 +8,7 @@
 //! version 1 lacked is added, then the migrations run (they are written with
 //! `IF NOT EXISTS`) and the old bookkeeping table is dropped.
 
-use super::{Result, Store};
+use super::db::{Result, Store};
 use sqlx::Row;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/service/store/migrations");
@@ -19,7 +19,7 @@ impl Store {
         MIGRATOR
             .run(&self.pool)
             .await
-            .map_err(|e| super::StoreError::Migration(e.to_string()))?;
+            .map_err(|e| super::db::StoreError::Migration(e.to_string()))?;
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Settings the service keeps in the database (secrets generated once).
 
-use super::{Result, Store};
+use super::db::{Result, Store};
 use sqlx::Row;
 
 impl Store {

@@ -1,6 +1,7 @@
 //! Bearer tokens: only their SHA-256 hash is stored, never the token.
 
-use super::{now, random_id, sha256_hex, Result, Store, StoreError, TokenInfo};
+use super::db::{now, random_id, sha256_hex, Result, Store, StoreError};
+use super::records::TokenInfo;
 use crate::service::workflow::Role;
 use sqlx::any::AnyRow;
 use sqlx::Row;

@@ -1,0 +1,253 @@
+//! The pipeline: [`EngineBuilder`] compiles a lexicon once; [`Engine::scan`]
+//! runs one document through every stage. See the module docs of
+//! [`crate::engine`] for the contract.
+
+use super::boundary::{shared_jieba, BoundaryChecker};
+use super::bulk::{raise_to_bulk, BulkScope, Counted};
+use super::candidates::{AutomatonError, CandidateFinder};
+use super::decide::{decide, window, DocumentView};
+use super::document::{Document, Format, ScanOptions};
+use super::html::{extract_html, extract_text};
+use super::lexicon::{Lexicon, LexiconError, Matcher, Placement};
+use super::normalize::normalize;
+use super::offsets::{LineIndex, OffsetConverter};
+use super::placement::line_companions;
+use super::verdict::{Explanation, Finding, Severity, Verdict};
+use jieba_rs::Jieba;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// The engine's version, recorded with every verdict.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Lexicon(#[from] LexiconError),
+    #[error(transparent)]
+    Automaton(#[from] AutomatonError),
+}
+
+/// Builds an [`Engine`].
+#[derive(Default)]
+pub struct EngineBuilder {
+    jieba: Option<Arc<Jieba>>,
+}
+
+impl EngineBuilder {
+    pub fn new() -> Self {
+        EngineBuilder::default()
+    }
+
+    /// Uses this segmenter instead of the process-wide one (loaded lazily on
+    /// the first candidate that needs a word boundary).
+    pub fn segmenter(mut self, jieba: Arc<Jieba>) -> Self {
+        self.jieba = Some(jieba);
+        self
+    }
+
+    pub fn build(self, lexicon: &Lexicon) -> Result<Engine, BuildError> {
+        let finder = CandidateFinder::new(&lexicon.entries)?;
+        let companions = line_companions(
+            lexicon
+                .entries
+                .iter()
+                .filter(|e| matches!(e.placement, Placement::Applied | Placement::Marking))
+                .filter_map(|e| match &e.matcher {
+                    Matcher::Term(t) => Some(t.clone()),
+                    _ => None,
+                }),
+        );
+        let jieba = OnceLock::new();
+        if let Some(j) = self.jieba {
+            let _ = jieba.set(j);
+        }
+        let rule_index = lexicon
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect();
+        Ok(Engine {
+            lexicon: lexicon.clone(),
+            finder,
+            companions,
+            rule_index,
+            jieba,
+        })
+    }
+}
+
+/// A compiled lexicon, ready to scan.
+pub struct Engine {
+    lexicon: Lexicon,
+    finder: CandidateFinder,
+    /// Normalized words that may share a line with an applied label.
+    companions: Vec<String>,
+    /// Rule id → entry index (findings carry the id).
+    rule_index: HashMap<String, usize>,
+    jieba: OnceLock<Arc<Jieba>>,
+}
+
+impl Engine {
+    /// The bundled lexicons, ready to go.
+    pub fn embedded() -> Result<Engine, BuildError> {
+        EngineBuilder::new().build(&Lexicon::embedded()?)
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    pub fn lexicon_version(&self) -> &str {
+        &self.lexicon.version
+    }
+
+    fn jieba(&self) -> &Jieba {
+        self.jieba.get_or_init(shared_jieba)
+    }
+
+    /// Scans one document with default options.
+    pub fn scan(&self, doc: &Document<'_>) -> Verdict {
+        self.scan_with(doc, &ScanOptions::default())
+    }
+
+    /// Scans one document.
+    pub fn scan_with(&self, doc: &Document<'_>, options: &ScanOptions) -> Verdict {
+        let extracted = match doc.format {
+            Format::Text => extract_text(doc.content),
+            Format::Html => extract_html(doc.content),
+        };
+        let normalized = normalize(&extracted.text);
+        let candidates = self.finder.find(&normalized.text);
+        let to_extracted = |r: std::ops::Range<usize>| normalized.map.source_range(r);
+        let view = DocumentView {
+            normalized: &normalized.text,
+            extracted: &extracted.text,
+            to_extracted: &to_extracted,
+            top_start: extracted.body_start,
+        };
+        let hits = if candidates.is_empty() {
+            Vec::new()
+        } else {
+            let jieba = self.jieba();
+            let mut boundaries = BoundaryChecker::new(jieba, &normalized.text);
+            decide(
+                &self.lexicon.entries,
+                &self.companions,
+                &view,
+                &candidates,
+                &mut boundaries,
+            )
+        };
+
+        // Map every hit back to the original input.
+        let spans: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> = hits
+            .iter()
+            .map(|h| {
+                let ex = normalized.map.source_range(h.start..h.end);
+                (ex.clone(), extracted.source_range(ex))
+            })
+            .collect();
+        let offsets: Vec<usize> = spans
+            .iter()
+            .flat_map(|(_, orig)| [orig.start, orig.end])
+            .collect();
+        let converted = OffsetConverter::new(doc.content).convert(&offsets);
+        let lines = (!spans.is_empty()).then(|| LineIndex::new(doc.content));
+        let mut findings: Vec<Finding> = hits
+            .into_iter()
+            .zip(spans)
+            .enumerate()
+            .map(|(i, (hit, (ex, orig)))| {
+                let entry = &self.lexicon.entries[hit.entry];
+                let (start, start16) = converted[2 * i];
+                let (end, end16) = converted[2 * i + 1];
+                Finding {
+                    rule: entry.id.clone(),
+                    category: entry.category,
+                    severity: hit.severity,
+                    text: doc.content[orig.clone()].to_string(),
+                    normalized: normalized.text[hit.start..hit.end].to_string(),
+                    start,
+                    end,
+                    start_utf16: options.utf16_offsets.then_some(start16),
+                    end_utf16: options.utf16_offsets.then_some(end16),
+                    line: lines.as_ref().map_or(1, |l| l.line_of(orig.start)),
+                    excerpt: excerpt(&extracted.text, ex),
+                    location: None,
+                    explanation: Explanation {
+                        reason: entry.reason.clone(),
+                        stages: hit.stages,
+                        context_word: hit.context_word,
+                        legal_basis: entry.basis.clone(),
+                    },
+                    byte_start: orig.start,
+                    byte_end: orig.end,
+                }
+            })
+            .collect();
+        findings.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
+        Verdict {
+            decision: Verdict::decide(&findings),
+            findings,
+            incomplete: None,
+            lexicon_version: self.lexicon.version.clone(),
+            engine_version: ENGINE_VERSION.to_string(),
+        }
+    }
+}
+
+impl Engine {
+    /// Raises findings of rules with `bulk` thresholds when their distinct
+    /// hits over *all* the given findings reach one: the findings of every
+    /// part of one attachment together (three ID numbers in three files of
+    /// a zip are a list too). Each part alone was already counted.
+    pub fn raise_to_bulk_across_parts(&self, findings: &mut [Finding]) {
+        struct Located<'f> {
+            entry: Option<usize>,
+            finding: &'f mut Finding,
+        }
+        impl Counted for Located<'_> {
+            fn entry_index(&self) -> Option<usize> {
+                self.entry
+            }
+            fn key(&self) -> &str {
+                &self.finding.normalized
+            }
+            fn severity(&self) -> Severity {
+                self.finding.severity
+            }
+            fn raise(&mut self, to: Severity, note: String) {
+                self.finding.severity = to;
+                self.finding.explanation.stages.push(note);
+            }
+        }
+        let mut located: Vec<Located> = findings
+            .iter_mut()
+            .map(|f| Located {
+                entry: self.rule_index.get(&f.rule).copied(),
+                finding: f,
+            })
+            .collect();
+        raise_to_bulk(&self.lexicon.entries, &mut located, BulkScope::Attachment);
+    }
+}
+
+/// Up to 20 chars of published text on either side of the hit, on one line.
+fn excerpt(extracted: &str, hit: std::ops::Range<usize>) -> String {
+    let mut out = String::new();
+    let mut last_space = false;
+    for c in window(extracted, hit.start, hit.end, 20).chars() {
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    out.trim().to_string()
+}
