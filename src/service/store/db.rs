@@ -39,8 +39,6 @@ pub enum ContentRetention {
     All,
 }
 
-/// A bearer token as stored (without its secret).
-
 /// The current time as fixed-width RFC 3339 UTC (sorts as text).
 pub fn now() -> String {
     chrono::Utc::now()

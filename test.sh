@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs whatever the tests need
+# that is missing, then runs every test. `.ci/run` calls this after its
+# static checks. Arguments go to `cargo test` (e.g. ./test.sh --test server).
+#
+# What the tests need besides Rust, and why (nothing is mocked):
+#   postgresql            the service and store tests start their own server on loopback
+#   wrk                   benches/wrk (the load benchmark script)
+#   chromium, fonts-noto-cjk   tests/browser.rs drives the pages in headless Chromium
+#   playwright-core (npm) drives Chromium from tests/e2e/e2e.mjs
+#   openapi-spec-validator, schemathesis (PyPI)   tests/api_contract.rs
+set -euo pipefail
+cd "$(dirname "$0")"
+
+sudo=()
+[[ $(id -u) == 0 ]] || sudo=(sudo)
+apt_missing=()
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_missing+=(postgresql)
+command -v wrk >/dev/null || apt_missing+=(wrk)
+[[ -x /usr/bin/chromium ]] || apt_missing+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_missing+=(fonts-noto-cjk)
+if ((${#apt_missing[@]})); then
+  echo "test.sh: installing ${apt_missing[*]}" >&2
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}"
+fi
+
+# playwright-core for the browser tests, pinned by package-lock.json.
+lock_sum=$(sha256sum tests/e2e/package-lock.json | cut -d' ' -f1)
+if [[ ! -d tests/e2e/node_modules || $(cat tests/e2e/node_modules/.lock-sha256 2>/dev/null) != "$lock_sum" ]]; then
+  npm ci --prefix tests/e2e --no-audit --no-fund
+  echo "$lock_sum" > tests/e2e/node_modules/.lock-sha256
+fi
+
+# The API contract tools, in a venv of their own (versions pinned here).
+venv=target/test-tools/venv
+py_tools=(openapi-spec-validator==0.9.0 schemathesis==4.32.5)
+if [[ ! -x $venv/bin/schemathesis || $(cat $venv/.tools 2>/dev/null) != "${py_tools[*]}" ]]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "${py_tools[@]}"
+  echo "${py_tools[*]}" > "$venv/.tools"
+fi
+
+cargo test "$@"
