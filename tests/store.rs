@@ -45,6 +45,7 @@ fn review(item: &str, content: &str, decision: Decision) -> NewReview {
         findings: Vec::new(),
         attachments: Vec::new(),
         incomplete: None,
+        omitted: Vec::new(),
         lexicon_version: "lex-test".into(),
         engine_version: "0".into(),
     }
@@ -148,7 +149,7 @@ async fn the_same_item_and_content_is_one_review_even_when_submitted_at_once(on:
         created += usize::from(c);
     }
     assert_eq!((ids.len(), created), (1, 1), "{ids:?}");
-    let history = store.item_history("item-2").await.unwrap();
+    let history = store.item_history("tk_test", "item-2").await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].status, Status::Pending);
     let report = store.verify_chain().await.unwrap();
@@ -338,5 +339,8 @@ async fn a_database_from_an_early_build_is_adopted_with_its_rows() {
     let store = Store::connect(&url, ContentRetention::Flagged)
         .await
         .unwrap();
-    assert_eq!(store.item_history("new-1").await.unwrap().len(), 1);
+    assert_eq!(
+        store.item_history("tk_test", "new-1").await.unwrap().len(),
+        1
+    );
 }

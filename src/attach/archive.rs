@@ -8,17 +8,13 @@
 //! not guessed at. `.docx` and `.xlsx` are recognized by their parts, not by
 //! their names, so a misnamed file is still read for what it is.
 
-use super::budget::Budget;
+use super::budget::{Budget, ReadEntry};
 use super::error::{AttachError, Problem};
 use super::part::Extraction;
 use super::zipfile::{read_entry, zip_detail, Zip};
-use super::{docx, sniff, xlsx};
+use super::{docx, package, sniff, xlsx};
 use std::io::Cursor;
 use zip::ZipArchive;
-
-/// Reads one file found inside an archive, as the attachment itself is read
-/// (`location`, `name` for its type, bytes, nesting depth).
-pub(super) type ReadEntry = fn(&str, &str, &[u8], usize, &Budget, &mut Extraction);
 
 /// Opens `bytes` as a zip archive and reads it as a .docx, a .xlsx or a
 /// plain archive (each entry in turn, recursively).
@@ -35,11 +31,19 @@ pub(super) fn read_zip_family(
     budget.add_entries(zip.len())?;
     let has = |zip: &Zip, name: &str| zip.index_for_name(name).is_some();
     if has(&zip, "[Content_Types].xml") {
-        if has(&zip, "word/document.xml") {
-            return docx::read_docx(location, &mut zip, budget, out);
-        }
-        if has(&zip, "xl/workbook.xml") {
-            return xlsx::read_xlsx(location, &mut zip, budget, out);
+        // An Office package: its reader reads the document, then whatever
+        // else the zip holds is accounted for (read, or reported).
+        let read = if has(&zip, "word/document.xml") {
+            Some(docx::read_docx(location, &mut zip, budget, out)?)
+        } else if has(&zip, "xl/workbook.xml") {
+            Some(xlsx::read_xlsx(location, &mut zip, budget, out)?)
+        } else {
+            None
+        };
+        if let Some(read) = read {
+            return package::read_leftovers(
+                location, &mut zip, &read, depth, budget, out, read_file,
+            );
         }
         if has(&zip, "ppt/presentation.xml") {
             return Err(AttachError::Unsupported {

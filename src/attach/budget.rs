@@ -4,9 +4,13 @@
 
 use super::error::{AttachError, Problem};
 use super::part::{Extraction, Part, Spot, SpotLabel};
-use crate::engine::Format;
+use crate::engine::document::{Cancel, Format};
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
+
+/// Reads one file found inside an archive, as the attachment itself is read
+/// (`location`, `name` for its type, bytes, nesting depth).
+pub(super) type ReadEntry = fn(&str, &str, &[u8], usize, &Budget, &mut Extraction);
 
 /// Bounds on the work and memory one attachment may take. Every limit, when
 /// reached, turns into an [`AttachError`] (and so a `review`), never into a
@@ -63,6 +67,7 @@ impl Default for Limits {
 /// Counters shared by everything read for one attachment.
 pub struct Budget<'l> {
     pub(super) limits: &'l Limits,
+    cancel: Cancel,
     started: Instant,
     expanded: Cell<u64>,
     text: Cell<u64>,
@@ -76,9 +81,17 @@ pub struct Budget<'l> {
 }
 
 impl<'l> Budget<'l> {
+    #[cfg(test)]
     pub(super) fn new(limits: &'l Limits) -> Self {
+        Budget::until(limits, Cancel::new())
+    }
+
+    /// A budget that also stops when `cancel` is set (the item's own time
+    /// budget ran out in the caller).
+    pub(super) fn until(limits: &'l Limits, cancel: Cancel) -> Self {
         Budget {
             limits,
+            cancel,
             started: Instant::now(),
             expanded: Cell::new(0),
             text: Cell::new(0),
@@ -105,7 +118,7 @@ impl<'l> Budget<'l> {
     }
 
     pub(super) fn check_time(&self) -> Result<(), AttachError> {
-        if self.started.elapsed() > self.limits.time_budget {
+        if self.started.elapsed() > self.limits.time_budget || self.cancel.is_cancelled() {
             return Err(AttachError::TimeBudget {
                 budget_ms: self.limits.time_budget.as_millis(),
             });

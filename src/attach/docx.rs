@@ -17,50 +17,62 @@ use super::part::{Extraction, SpotLabel};
 use super::zipfile::Zip;
 use super::{ooxml, xml};
 use quick_xml::events::Event;
+use std::collections::BTreeSet;
 
 /// Which story a part is: comments carry an author per comment.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Story {
     Plain,
     Comments,
 }
 
+/// The stories of a Word document, by relationship type: found however
+/// their parts are named (`word/h1.xml` is a header if the relationships
+/// say so).
+const STORIES: &[(&str, &str, Story)] = &[
+    ("header", "页眉", Story::Plain),
+    ("footer", "页脚", Story::Plain),
+    ("footnotes", "脚注", Story::Plain),
+    ("endnotes", "尾注", Story::Plain),
+    ("comments", "批注", Story::Comments),
+];
+
+/// Reads the body, the stories and the properties; returns the parts read
+/// (the rest of the package is [`super::package::read_leftovers`]'s).
 pub(super) fn read_docx(
     location: &str,
     zip: &mut Zip,
     budget: &Budget,
     out: &mut Extraction,
-) -> Result<(), AttachError> {
+) -> Result<BTreeSet<String>, AttachError> {
     let main = ooxml::main_part(zip, budget, "word/document.xml");
+    let rels = ooxml::relationships(zip, &main, budget)?;
     let dir = main.rfind('/').map_or("", |p| &main[..p + 1]).to_string();
     let mut stories: Vec<(String, &str, Story)> = vec![(main.clone(), "正文", Story::Plain)];
-    let mut names: Vec<String> = zip
-        .file_names()
-        .filter_map(Result::ok)
-        .filter(|n| n.starts_with(&dir) && !n[dir.len()..].contains('/'))
-        .map(|n| n.into_owned())
-        .collect();
-    // header2.xml before header10.xml.
-    names.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
-    for (prefix, label) in [("header", "页眉"), ("footer", "页脚")] {
-        for name in &names {
-            let file = &name[dir.len()..];
-            if file.starts_with(prefix) && file.ends_with(".xml") {
-                stories.push((name.clone(), label, Story::Plain));
-            }
-        }
+    for (kind, label, story) in STORIES {
+        let mut targets: Vec<String> = if rels.is_empty() {
+            // A package without relationships for its body (some
+            // converters write none): the parts' conventional names.
+            zip.file_names()
+                .filter_map(Result::ok)
+                .filter(|n| n.starts_with(&dir) && !n[dir.len()..].contains('/'))
+                .filter(|n| n[dir.len()..].starts_with(kind) && n.ends_with(".xml"))
+                .map(|n| n.into_owned())
+                .collect()
+        } else {
+            rels.iter()
+                .filter(|r| r.kind == *kind && zip.index_for_name(&r.target).is_some())
+                .map(|r| r.target.clone())
+                .collect()
+        };
+        // header2.xml before header10.xml.
+        targets.sort_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+        targets.dedup();
+        stories.extend(targets.into_iter().map(|t| (t, *label, *story)));
     }
-    for (file, label, story) in [
-        ("footnotes.xml", "脚注", Story::Plain),
-        ("endnotes.xml", "尾注", Story::Plain),
-        ("comments.xml", "批注", Story::Comments),
-    ] {
-        let name = format!("{dir}{file}");
-        if zip.index_for_name(&name).is_some() {
-            stories.push((name, label, story));
-        }
-    }
+    let mut read = BTreeSet::new();
     for (name, label, story) in stories {
+        read.insert(name.clone());
         let part_location = format!("{location} › {label}");
         // What was read before an error is scanned too: a truncated file
         // still shows the marking at its top.
@@ -72,11 +84,12 @@ pub(super) fn read_docx(
         if let Err(error) = result {
             budget.record(out, part_location, error);
             if budget.stopped() {
-                return Ok(());
+                return Ok(read);
             }
         }
     }
-    ooxml::read_properties(location, zip, budget, out)
+    ooxml::read_properties(location, zip, budget, out)?;
+    Ok(read)
 }
 
 /// One open element that changes how its text is located.

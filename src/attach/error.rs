@@ -51,6 +51,8 @@ pub enum AttachError {
     NotUtf8 { offset: usize },
     #[error("no text to read in this {kind}; a person must look at it")]
     NoText { kind: &'static str },
+    #[error("unexpected in this document: {what}; a person must look at why it is there")]
+    UnexpectedEntry { what: String },
     #[error("the {kind} reader crashed on this file ({detail}); the file is damaged or hostile")]
     ParserPanic { kind: &'static str, detail: String },
 }

@@ -49,6 +49,7 @@ mod bytes;
 mod docx;
 pub mod error;
 mod ooxml;
+mod package;
 pub mod part;
 mod pdf;
 mod read;
@@ -62,9 +63,9 @@ mod zipfile;
 pub use budget::{Budget, Limits};
 pub use error::{AttachError, Problem};
 pub use part::{cell_ref, Extraction, Part, Spot, SpotLabel};
-pub use read::extract_parts;
+pub use read::{extract_parts, extract_parts_until};
 pub use scan::{
-    item_decision, scan_attachment, scan_attachment_with, scan_item, AttachedFile,
-    AttachmentVerdict, ItemVerdict,
+    item_decision, scan_attachment, scan_attachment_until, scan_attachment_with, scan_item,
+    AttachedFile, AttachmentVerdict, ItemField, ItemVerdict,
 };
 pub use sniff::{sniff, Kind, ReadAs};

@@ -19,7 +19,9 @@
 use super::budget::{Budget, TextBuilder};
 use super::bytes::find_from;
 use super::error::{guard_panic, AttachError};
-use super::part::{Extraction, SpotLabel};
+use super::part::{Extraction, Part, SpotLabel};
+use crate::engine::document::Format;
+use pdf_extract::{Dictionary, Document, Object};
 use std::io::Read;
 
 /// Inflates every stream body that is zlib data, counting the output (see
@@ -70,6 +72,17 @@ pub(super) fn read_pdf(
         }
         Ok(doc)
     })?;
+    // Published with the file, read by every PDF viewer: the document
+    // properties and the annotations (comments, form field values).
+    let extras = guard_panic("PDF", || Ok(properties_and_annotations(&doc)))?;
+    for (label, value) in extras {
+        budget.add_text(value.len())?;
+        out.parts.push(Part::new(
+            format!("{location} › {label}"),
+            Format::Text,
+            value,
+        ));
+    }
     let pages: Vec<u32> = guard_panic("PDF", || Ok(doc.get_pages().into_keys().collect()))?;
     let mut text = TextBuilder::new(budget);
     let mut page_problems = Vec::new();
@@ -107,4 +120,96 @@ pub(super) fn read_pdf(
         out.parts.push(text.finish(location.to_string()));
     }
     Ok(())
+}
+
+/// Info dictionary keys → 中文 label.
+const INFO_KEYS: &[(&[u8], &str)] = &[
+    (b"Title", "标题"),
+    (b"Subject", "主题"),
+    (b"Keywords", "关键词"),
+    (b"Author", "作者"),
+    (b"Creator", "创建程序"),
+    (b"Producer", "生成程序"),
+];
+
+/// (location suffix, text) of the document properties (`文档属性：标题`) and
+/// of every annotation's text (`第2页 › 批注（张三）`), in that order.
+fn properties_and_annotations(doc: &Document) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|o| resolve(doc, o))
+        .and_then(|o| o.as_dict().ok());
+    if let Some(info) = info {
+        for (key, label) in INFO_KEYS {
+            if let Some(text) = text_of(doc, info, key) {
+                out.push((format!("文档属性：{label}"), text));
+            }
+        }
+    }
+    for (number, page_id) in doc.get_pages() {
+        let Ok(page) = doc.get_dictionary(page_id) else {
+            continue;
+        };
+        let Some(annots) = page
+            .get(b"Annots")
+            .ok()
+            .and_then(|o| resolve(doc, o))
+            .and_then(|o| o.as_array().ok())
+        else {
+            continue;
+        };
+        for annot in annots.iter().take(10_000) {
+            let Some(annot) = resolve(doc, annot).and_then(|o| o.as_dict().ok()) else {
+                continue;
+            };
+            let author = text_of(doc, annot, b"T")
+                .map_or_else(|| "（未署名）".to_string(), |a| format!("（{a}）"));
+            // `/Contents`: a comment's text; `/V`: a form field's value.
+            for key in [b"Contents".as_slice(), b"V", b"RC"] {
+                if let Some(text) = text_of(doc, annot, key) {
+                    out.push((format!("第{number}页 › 批注{author}"), text));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Follows a reference (one level; PDFs rarely chain them).
+fn resolve<'d>(doc: &'d Document, o: &'d Object) -> Option<&'d Object> {
+    match o {
+        Object::Reference(id) => doc.get_object(*id).ok(),
+        other => Some(other),
+    }
+}
+
+/// A text string of a dictionary, decoded: UTF-16 with its BOM (the PDF
+/// way for Chinese), else UTF-8, else GB18030 (what Chinese tools write
+/// against the standard), else Latin-1.
+fn text_of(doc: &Document, dict: &Dictionary, key: &[u8]) -> Option<String> {
+    let bytes = match resolve(doc, dict.get(key).ok()?)? {
+        Object::String(bytes, _) => bytes,
+        _ => return None,
+    };
+    let text = if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else if let Ok(s) = std::str::from_utf8(bytes) {
+        s.to_string()
+    } else {
+        let (s, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+        if had_errors {
+            bytes.iter().map(|&b| b as char).collect()
+        } else {
+            s.into_owned()
+        }
+    };
+    let text = text.trim().to_string();
+    (!text.is_empty()).then_some(text)
 }

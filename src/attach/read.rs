@@ -4,13 +4,25 @@
 
 use super::budget::{Budget, Limits};
 use super::error::{guard_panic, AttachError, Problem};
-use super::part::Extraction;
+use super::part::{Extraction, Part};
 use super::sniff::{ole_error, sniff, Kind};
 use super::{archive, pdf, text};
+use crate::engine::document::{Cancel, Format};
 
 /// Reads one attachment: see the module docs.
 pub fn extract_parts(name: &str, bytes: &[u8], limits: &Limits) -> Extraction {
-    let budget = Budget::new(limits);
+    extract_parts_until(name, bytes, limits, &Cancel::new())
+}
+
+/// [`extract_parts`], stopped (a time-budget problem, so `review`) once
+/// `cancel` is set.
+pub fn extract_parts_until(
+    name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    cancel: &Cancel,
+) -> Extraction {
+    let budget = Budget::until(limits, cancel.clone());
     let mut out = Extraction::default();
     let name = if name.is_empty() { "附件" } else { name };
     if bytes.len() as u64 > limits.max_total_bytes {
@@ -49,6 +61,20 @@ pub(super) fn read_file(
     if let Err(error) = budget.check_time() {
         budget.record(out, location.to_string(), error);
         return;
+    }
+    // A file's name is published with it (as the link text, in the
+    // address): `机密★1年 关于某工程的请示.txt` must not pass as a name.
+    let name = display.rsplit(['/', '\\']).next().unwrap_or(display).trim();
+    if !name.is_empty() {
+        if let Err(error) = budget.add_text(name.len()) {
+            budget.record(out, location.to_string(), error);
+            return;
+        }
+        out.parts.push(Part::new(
+            format!("{location} › 文件名"),
+            Format::Text,
+            name.to_string(),
+        ));
     }
     let result = match sniff(display, bytes) {
         Kind::Zip => archive::read_zip_family(location, bytes, depth, budget, out, read_file),

@@ -10,10 +10,11 @@
 //! item: the worst of them ([`item_decision`]).
 
 use super::budget::Limits;
-use super::read::extract_parts;
-use crate::engine::document::{Document, ScanOptions};
+use super::read::extract_parts_until;
+use crate::engine::cap::{cap, merge_omitted, MAX_FINDINGS};
+use crate::engine::document::{Cancel, Document, ScanOptions};
 use crate::engine::pipeline::{Engine, ENGINE_VERSION};
-use crate::engine::verdict::{Decision, Finding, Verdict};
+use crate::engine::verdict::{Decision, Finding, Omitted, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// The engine's answer for one attached file.
@@ -32,6 +33,9 @@ pub struct AttachmentVerdict {
     /// What could not be read, `location: reason`, joined by `; `.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Findings not listed because of the caps, counted per rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
     pub lexicon_version: String,
     pub engine_version: String,
 }
@@ -45,6 +49,7 @@ impl AttachmentVerdict {
             decision: Decision::Review,
             findings: Vec::new(),
             error: Some(reason.to_string()),
+            omitted: Vec::new(),
             lexicon_version: lexicon_version.to_string(),
             engine_version: ENGINE_VERSION.to_string(),
         }
@@ -73,31 +78,45 @@ pub fn scan_attachment_with(
     options: &ScanOptions,
     limits: &Limits,
 ) -> AttachmentVerdict {
-    let extraction = extract_parts(name, bytes, limits);
+    scan_attachment_until(engine, name, bytes, options, limits, &Cancel::new())
+}
+
+/// [`scan_attachment_with`], stopped (as `review`) once `cancel` is set.
+pub fn scan_attachment_until(
+    engine: &Engine,
+    name: &str,
+    bytes: &[u8],
+    options: &ScanOptions,
+    limits: &Limits,
+    cancel: &Cancel,
+) -> AttachmentVerdict {
+    let extraction = extract_parts_until(name, bytes, limits, cancel);
     let mut findings = Vec::new();
+    let mut omitted = Vec::new();
+    let mut problems: Vec<String> = extraction.problems.iter().map(|p| p.to_string()).collect();
     for part in &extraction.parts {
-        let verdict = engine.scan_with(
+        let verdict = engine.scan_until(
             &Document {
                 content: &part.text,
                 format: part.format,
             },
             options,
+            cancel,
         );
+        if let Some(reason) = verdict.incomplete {
+            problems.push(format!("{}: {reason}", part.location));
+        }
+        merge_omitted(&mut omitted, verdict.omitted);
         findings.extend(verdict.findings.into_iter().map(|mut f| {
             f.location = Some(part.location_at(f.byte_start));
             f
         }));
     }
     engine.raise_to_bulk_across_parts(&mut findings);
-    let error = (!extraction.problems.is_empty()).then(|| {
-        extraction
-            .problems
-            .iter()
-            .map(|p| p.to_string())
-            .collect::<Vec<_>>()
-            .join("; ")
-    });
-    let mut decision = Verdict::decide(&findings);
+    let (findings, more) = cap(findings, MAX_FINDINGS);
+    merge_omitted(&mut omitted, more);
+    let error = (!problems.is_empty()).then(|| problems.join("; "));
+    let mut decision = Verdict::decide_with(&findings, &omitted);
     if error.is_some() {
         decision = decision.max(Decision::Review);
     }
@@ -106,6 +125,7 @@ pub fn scan_attachment_with(
         decision,
         findings,
         error,
+        omitted,
         lexicon_version: engine.lexicon_version().to_string(),
         engine_version: ENGINE_VERSION.to_string(),
     }
@@ -127,6 +147,14 @@ pub struct AttachedFile<'a> {
     pub bytes: &'a [u8],
 }
 
+/// A field published with an item besides its text (its title, its
+/// column): scanned too, its findings located by `label` (`标题`).
+#[derive(Debug, Clone, Copy)]
+pub struct ItemField<'a> {
+    pub label: &'a str,
+    pub text: &'a str,
+}
+
 /// What the engine said about an item: its text, each attachment, and the
 /// item's decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,18 +164,43 @@ pub struct ItemVerdict {
     pub decision: Decision,
 }
 
-/// Scans an item's text and every attached file, and decides the item.
+/// Scans an item's text, the fields published with it and every attached
+/// file, and decides the item. The fields' findings join the text's, each
+/// located by its field (offsets relative to the field). Once `cancel` is
+/// set, what is left is `review` with the reason.
 pub fn scan_item(
     engine: &Engine,
     text: &Document<'_>,
+    fields: &[ItemField<'_>],
     files: &[AttachedFile<'_>],
     options: &ScanOptions,
     limits: &Limits,
+    cancel: &Cancel,
 ) -> ItemVerdict {
-    let text = engine.scan_with(text, options);
+    let mut text = engine.scan_until(text, options, cancel);
+    for field in fields.iter().filter(|f| !f.text.trim().is_empty()) {
+        let v = engine.scan_until(&Document::text(field.text), options, cancel);
+        if let (Some(reason), None) = (&v.incomplete, &text.incomplete) {
+            text.incomplete = Some(format!("{}: {reason}", field.label));
+        }
+        merge_omitted(&mut text.omitted, v.omitted);
+        text.findings.extend(v.findings.into_iter().map(|mut f| {
+            f.location = Some(field.label.to_string());
+            f
+        }));
+    }
+    if !fields.is_empty() {
+        let (listed, more) = cap(std::mem::take(&mut text.findings), MAX_FINDINGS);
+        text.findings = listed;
+        merge_omitted(&mut text.omitted, more);
+        text.decision = Verdict::decide_with(&text.findings, &text.omitted);
+        if text.incomplete.is_some() {
+            text.decision = text.decision.max(Decision::Review);
+        }
+    }
     let attachments: Vec<AttachmentVerdict> = files
         .iter()
-        .map(|f| scan_attachment_with(engine, f.name, f.bytes, options, limits))
+        .map(|f| scan_attachment_until(engine, f.name, f.bytes, options, limits, cancel))
         .collect();
     let decision = item_decision(Some(&text), &attachments);
     ItemVerdict {

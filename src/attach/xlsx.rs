@@ -25,6 +25,7 @@ use super::zipfile::Zip;
 use super::{ooxml, xml};
 use crate::engine::Format;
 use quick_xml::events::Event;
+use std::collections::BTreeSet;
 
 struct Sheet {
     name: String,
@@ -37,12 +38,14 @@ pub(super) fn read_xlsx(
     zip: &mut Zip,
     budget: &Budget,
     out: &mut Extraction,
-) -> Result<(), AttachError> {
+) -> Result<BTreeSet<String>, AttachError> {
     let workbook = ooxml::main_part(zip, budget, "xl/workbook.xml");
+    let mut read = BTreeSet::from([workbook.clone()]);
     let rels = ooxml::relationships(zip, &workbook, budget)?;
     let sheets = read_sheet_list(zip, &workbook, budget)?;
     let shared = match rels.iter().find(|r| r.kind == "sharedStrings") {
         Some(r) if zip.index_for_name(&r.target).is_some() => {
+            read.insert(r.target.clone());
             read_shared_strings(zip, &r.target.clone(), budget)?
         }
         _ => Vec::new(),
@@ -61,6 +64,7 @@ pub(super) fn read_xlsx(
         };
         let sheet_location = format!("{location} › {shown}");
         let target = rel.target.clone();
+        read.insert(target.clone());
         // What was read before an error is scanned too.
         let mut cells = TextBuilder::new(budget);
         let mut margins = TextBuilder::new(budget);
@@ -74,7 +78,7 @@ pub(super) fn read_xlsx(
         if let Err(error) = result {
             budget.record(out, sheet_location.clone(), error);
             if budget.stopped() {
-                return Ok(());
+                return Ok(read);
             }
             continue;
         }
@@ -83,7 +87,7 @@ pub(super) fn read_xlsx(
             Err(error) => {
                 budget.record(out, sheet_location, error);
                 if budget.stopped() {
-                    return Ok(());
+                    return Ok(read);
                 }
                 continue;
             }
@@ -92,6 +96,7 @@ pub(super) fn read_xlsx(
             if zip.index_for_name(&rel.target).is_none() {
                 continue;
             }
+            read.insert(rel.target.clone());
             let mut comments = TextBuilder::new(budget);
             let result = read_comments(zip, &rel.target, budget, &mut comments);
             if !comments.is_empty() {
@@ -100,7 +105,7 @@ pub(super) fn read_xlsx(
             if let Err(error) = result {
                 budget.record(out, format!("{sheet_location} 批注"), error);
                 if budget.stopped() {
-                    return Ok(());
+                    return Ok(read);
                 }
             }
         }
@@ -115,7 +120,8 @@ pub(super) fn read_xlsx(
             names,
         ));
     }
-    ooxml::read_properties(location, zip, budget, out)
+    ooxml::read_properties(location, zip, budget, out)?;
+    Ok(read)
 }
 
 fn read_sheet_list(

@@ -2,7 +2,7 @@
 //! engine built from the lexicons.
 
 use anyhow::Result;
-use baomi::service::config::ConfigFile;
+use baomi::service::config::{ConfigFile, Overrides, ServeConfig};
 use baomi::service::lexicons;
 use baomi::service::store::{ContentRetention, Store};
 use baomi::{Engine, EngineBuilder};
@@ -21,6 +21,18 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
+    /// The settings as `baomi serve` would see them (for the audit files).
+    pub fn settings(&self) -> anyhow::Result<ServeConfig> {
+        let file = ConfigFile::read(self.config.as_deref())?;
+        Ok(ServeConfig::resolve(
+            file,
+            Overrides {
+                database_url: self.database_url.clone(),
+                ..Overrides::default()
+            },
+        ))
+    }
+
     pub async fn open_store(&self) -> anyhow::Result<Store> {
         use anyhow::Context;
         let file = ConfigFile::read(self.config.as_deref())?;

@@ -10,8 +10,15 @@ use std::process::ExitCode;
 #[derive(clap::Subcommand)]
 pub enum LexiconCommand {
     /// Build the engine and run every entry's examples. Without DIR: the
-    /// bundled lexicons; with DIR: DIR on top of them.
-    Check { dir: Option<PathBuf> },
+    /// bundled lexicons; with DIR: DIR on top of them (a file that replaces
+    /// a bundled one must keep finding what the bundled examples show,
+    /// unless named with --replace-bundled).
+    Check {
+        dir: Option<PathBuf>,
+        /// A bundled file (e.g. register.toml) that DIR replaces on purpose.
+        #[arg(long = "replace-bundled", value_name = "FILE")]
+        replace_bundled: Vec<String>,
+    },
     /// Print lexicon contents.
     Export {
         /// The plain term list, one normalized term per line.
@@ -24,11 +31,21 @@ pub enum LexiconCommand {
 
 pub fn run(cmd: LexiconCommand) -> Result<ExitCode> {
     match cmd {
-        LexiconCommand::Check { dir } => {
+        LexiconCommand::Check {
+            dir,
+            replace_bundled,
+        } => {
             let engine = super::common::build_engine(dir.as_deref())?;
             let report = check_examples(&engine);
             for failure in &report.failures {
                 eprintln!("{failure}");
+            }
+            let coverage = match &dir {
+                Some(dir) => lexicons::check_dir_coverage(&engine, dir, &replace_bundled),
+                None => Ok(()),
+            };
+            if let Err(e) = &coverage {
+                eprintln!("{e}");
             }
             println!(
                 "lexicon {}: {} entries, {} examples, {} failed",
@@ -37,7 +54,7 @@ pub fn run(cmd: LexiconCommand) -> Result<ExitCode> {
                 report.examples,
                 report.failures.len()
             );
-            Ok(if report.failures.is_empty() {
+            Ok(if report.failures.is_empty() && coverage.is_ok() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

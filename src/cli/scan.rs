@@ -203,6 +203,7 @@ fn scan_attachment(engine: &Engine, name: &str, bytes: &[u8], options: &ScanOpti
             decision: a.decision,
             findings: a.findings,
             incomplete: a.error,
+            omitted: a.omitted,
             lexicon_version: a.lexicon_version,
             engine_version: a.engine_version,
         },
@@ -227,7 +228,15 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanRecord>) {
             });
         } else if path.is_dir() {
             let mut found = Vec::new();
-            if let Err(e) = walk(path, &mut found) {
+            let mut skipped = Vec::new();
+            let walked = walk(path, &mut found, &mut skipped);
+            for p in &skipped {
+                eprintln!(
+                    "baomi: skipped {}: not a regular file (a FIFO, socket, device or broken link)",
+                    p.display()
+                );
+            }
+            if let Err(e) = walked {
                 errors.push(ScanRecord {
                     path: path.display().to_string(),
                     outcome: Err(format!("cannot read folder: {e}")),
@@ -248,20 +257,27 @@ fn collect_inputs(paths: &[PathBuf]) -> (Vec<Input>, Vec<ScanRecord>) {
     (inputs, errors)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Collects the files of `dir` worth scanning. Only regular files are read
+/// (a symlink to one counts): a FIFO named `*.txt` would block the run
+/// forever, a device would never end. What is skipped for that is listed
+/// in `skipped`.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, skipped: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let kind = entry.file_type()?;
         let path = entry.path();
         if kind.is_dir() {
             // Symlinked folders are not followed: no loops.
-            walk(&path, out)?;
+            walk(&path, out, skipped)?;
         } else if path
             .extension()
             .and_then(|x| x.to_str())
             .is_some_and(|x| SCANNED_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
         {
-            out.push(path);
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => out.push(path),
+                _ => skipped.push(path),
+            }
         }
     }
     Ok(())

@@ -27,8 +27,9 @@
 use super::boundary::BoundaryChecker;
 use super::bulk::{raise_to_bulk, BulkScope, Counted};
 use super::candidates::Candidate;
+use super::document::Cancel;
 use super::lexicon::{Boundary, Detector, Entry, Matcher, Placement};
-use super::placement::{position_of, LinePosition};
+use super::placement::{Companions, LinePosition, Placer};
 use super::validate;
 use super::verdict::{Category, Severity};
 use std::collections::HashMap;
@@ -96,17 +97,22 @@ pub struct DocumentView<'a> {
     pub top_start: usize,
 }
 
-/// Runs steps 1–7 of the module docs.
+/// Runs steps 1–7 of the module docs; `None` when `cancel` was set.
 pub fn decide(
     entries: &[Entry],
-    companions: &[String],
+    companions: &Companions,
     doc: &DocumentView<'_>,
     candidates: &[Candidate],
     boundaries: &mut BoundaryChecker<'_>,
-) -> Vec<Hit> {
+    cancel: &Cancel,
+) -> Option<Vec<Hit>> {
     let text = doc.normalized;
     let mut hits = Vec::new();
-    for cand in candidates {
+    let mut placer: Option<Placer> = None;
+    for (i, cand) in candidates.iter().enumerate() {
+        if i % 256 == 255 && cancel.is_cancelled() {
+            return None;
+        }
         let entry = &entries[cand.entry];
         let matched = &text[cand.start..cand.end];
         let mut stages = Vec::new();
@@ -140,7 +146,9 @@ pub fn decide(
             Placement::Any => {}
             Placement::Applied | Placement::Marking => {
                 let span = (doc.to_extracted)(cand.start..cand.end);
-                let placed = position_of(doc.extracted, span, companions, doc.top_start);
+                let placed = placer
+                    .get_or_insert_with(|| Placer::new(doc.extracted, companions, doc.top_start))
+                    .position_of(span);
                 let decided = if entry.placement == Placement::Applied {
                     applied_label(&placed).map(|note| (entry.severity, note))
                 } else {
@@ -249,7 +257,7 @@ pub fn decide(
         .map(|hit| CountedHit { hit, text })
         .collect();
     raise_to_bulk(entries, &mut counted, BulkScope::Document);
-    resolve_overlaps(entries, hits)
+    Some(resolve_overlaps(entries, hits))
 }
 
 fn covering_exemption<'e>(

@@ -4,6 +4,9 @@
 //! A leaf module: every stage may use these types, and this file uses none
 //! of them, so no two stages import each other through it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 /// How a document's content is to be read.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -42,6 +45,28 @@ impl<'a> Document<'a> {
             content,
             format: Format::Html,
         }
+    }
+}
+
+/// Lets another thread stop a scan that has run out of its time budget: the
+/// engine checks it between stages and every few hundred candidates, and a
+/// stopped scan answers `review` with the reason ([`crate::engine::verdict::Verdict::incomplete`]),
+/// never `pass`. Cloning shares the flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Asks every scan holding this flag to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
     }
 }
 

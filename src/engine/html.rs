@@ -63,10 +63,27 @@ pub fn extract_html(input: &str) -> Extracted {
         bytes: input.as_bytes(),
         out: String::with_capacity(input.len() / 2),
         map: OffsetMap::with_capacity(64),
+        aside: String::new(),
+        aside_map: OffsetMap::default(),
         body_start: 0,
         in_pre: false,
+        hidden: None,
     };
     ex.run();
+    if ex.hidden.take().is_some() {
+        ex.swap_sink(); // a hidden element still open at the end
+    }
+    // What the reader does not see comes after what they see, each piece on
+    // a line of its own (so it can never join a visible word).
+    if !ex.aside.is_empty() {
+        let at = ex.out.len();
+        if !ex.out.is_empty() && !ex.out.ends_with('\n') {
+            ex.map.push(at, input.len()..input.len());
+            ex.out.push('\n');
+        }
+        ex.map.append(ex.aside_map, ex.out.len());
+        ex.out.push_str(&ex.aside);
+    }
     Extracted {
         text: ex.out,
         map: Some(ex.map),
@@ -138,16 +155,50 @@ const BLOCK_TAGS: &[&str] = &[
     "html",
 ];
 
-const PUBLISHED_ATTRIBUTES: &[&str] = &["alt", "title", "placeholder", "aria-label"];
+/// Attributes whose values are published in the page (shown as alt text or
+/// tooltips, or sent with the page source to every visitor).
+const PUBLISHED_ATTRIBUTES: &[&str] = &[
+    "alt",
+    "title",
+    "placeholder",
+    "aria-label",
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "value",
+    "poster",
+    "cite",
+];
+
+/// Elements that have no end tag: they cannot hold hidden text.
+const VOID_TAGS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// An element the reader does not see (`display:none`, `visibility:hidden`,
+/// the `hidden` attribute), while it is open.
+struct HiddenScope {
+    tag: String,
+    depth: usize,
+}
 
 struct HtmlExtractor<'a> {
     input: &'a str,
     bytes: &'a [u8],
+    /// Where text goes now: the visible text, or (swapped in while inside a
+    /// hidden element, a comment or an attribute) the aside.
     out: String,
     map: OffsetMap,
+    /// What is published but not seen: comments, hidden elements, attribute
+    /// values. Appended after the visible text.
+    aside: String,
+    aside_map: OffsetMap,
     body_start: usize,
     /// Inside `<pre>`, line breaks are line breaks.
     in_pre: bool,
+    hidden: Option<HiddenScope>,
 }
 
 impl HtmlExtractor<'_> {
@@ -192,6 +243,27 @@ impl HtmlExtractor<'_> {
         }
     }
 
+    /// Swaps the visible text and the aside (see the struct).
+    fn swap_sink(&mut self) {
+        std::mem::swap(&mut self.out, &mut self.aside);
+        std::mem::swap(&mut self.map, &mut self.aside_map);
+    }
+
+    /// Runs `f` with the aside as the sink (unless it already is), each
+    /// piece on a line of its own.
+    fn aside(&mut self, src: Range<usize>, f: impl FnOnce(&mut Self)) {
+        let swap = self.hidden.is_none();
+        if swap {
+            self.swap_sink();
+        }
+        self.line_break(src.start..src.start);
+        f(self);
+        self.line_break(src.end..src.end);
+        if swap {
+            self.swap_sink();
+        }
+    }
+
     /// Handles `<` at `i`; returns where scanning goes on.
     fn tag(&mut self, i: usize) -> usize {
         let rest = &self.bytes[i..];
@@ -201,9 +273,9 @@ impl HtmlExtractor<'_> {
                 Some(p) => (p, p + 3),
                 None => (self.bytes.len(), self.bytes.len()),
             };
-            self.line_break(i..body_start);
-            self.emit_raw(body_start, body_end);
-            self.line_break(body_end..after);
+            // Word-pasted HTML puts comments inside words (`机<!-- x -->密`):
+            // the reader sees `机密`, and the comment is published apart.
+            self.aside(i..after, |ex| ex.emit_raw(body_start, body_end));
             return after;
         }
         let next = rest.get(1).copied().unwrap_or(b' ');
@@ -231,18 +303,57 @@ impl HtmlExtractor<'_> {
         if name == "pre" {
             self.in_pre = !closing;
         }
-        if name == "body" && !closing {
+        if name == "body" && !closing && self.hidden.is_none() {
             self.body_start = self.out.len();
         }
-        if !closing {
-            for (attr, value) in attrs {
-                let published = PUBLISHED_ATTRIBUTES.contains(&attr.as_str())
-                    || (attr == "content" && name == "meta");
-                if published && !value.is_empty() {
-                    self.line_break(i..i + 1);
-                    self.emit_decoded(value.start, value.end);
-                    self.line_break(value.end..value.end);
+        let void = VOID_TAGS.contains(&name.as_str());
+        // The end of a hidden element: back to the visible text.
+        if let Some(scope) = &mut self.hidden {
+            if scope.tag == name && !void {
+                if closing {
+                    scope.depth -= 1;
+                } else {
+                    scope.depth += 1;
                 }
+                if scope.depth == 0 {
+                    self.hidden = None;
+                    self.line_break(i..tag_end);
+                    self.swap_sink();
+                }
+            }
+        }
+        if !closing {
+            for (attr, value) in &attrs {
+                let published = PUBLISHED_ATTRIBUTES.contains(&attr.as_str())
+                    || attr.starts_with("data-")
+                    || (attr == "content" && name == "meta");
+                let raw = &self.input[value.clone()];
+                if !published || raw.trim().is_empty() || raw.starts_with("data:") || raw == "#" {
+                    continue;
+                }
+                let label = (attr == "content")
+                    .then(|| meta_label(self.input, &attrs))
+                    .flatten();
+                let value = value.clone();
+                self.aside(i..tag_end, |ex| {
+                    // A page's own metadata field reads as it is meant:
+                    // `<meta name="公开方式" content="不予公开">` is
+                    // `公开方式：不予公开`.
+                    if let Some(label) = label.clone() {
+                        ex.emit_decoded(label.start, label.end);
+                        let sep = label.end..(label.end + 1).min(ex.input.len());
+                        ex.emit('：', sep);
+                    }
+                    ex.emit_decoded(value.start, value.end);
+                });
+            }
+            if self.hidden.is_none() && !void && is_hidden(self.input, &attrs) {
+                self.swap_sink();
+                self.line_break(i..i);
+                self.hidden = Some(HiddenScope {
+                    tag: name.clone(),
+                    depth: 1,
+                });
             }
             if name == "script" || name == "style" {
                 let close = format!("</{name}");
@@ -307,6 +418,9 @@ impl HtmlExtractor<'_> {
                 attrs.push((name, value));
             } else if name.is_empty() {
                 j += 1;
+            } else {
+                // A boolean attribute (`hidden`): present, no value.
+                attrs.push((name, j..j));
             }
         }
     }
@@ -385,6 +499,36 @@ impl HtmlExtractor<'_> {
             }
         }
     }
+}
+
+/// Whether an element's attributes hide it from the reader.
+fn is_hidden(input: &str, attrs: &[(String, Range<usize>)]) -> bool {
+    attrs.iter().any(|(name, value)| match name.as_str() {
+        "hidden" => true,
+        "style" => {
+            let style: String = input[value.clone()]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            style.contains("display:none") || style.contains("visibility:hidden")
+        }
+        _ => false,
+    })
+}
+
+/// The value range of a `<meta>`'s `name` (or `property`, `http-equiv`) when
+/// it names a field in Chinese (a portal's own metadata, like 公开方式).
+fn meta_label(input: &str, attrs: &[(String, Range<usize>)]) -> Option<Range<usize>> {
+    attrs
+        .iter()
+        .find(|(n, _)| matches!(n.as_str(), "name" | "property" | "http-equiv"))
+        .map(|(_, v)| v.clone())
+        .filter(|v| {
+            input[v.clone()]
+                .chars()
+                .any(crate::engine::normalize::is_han)
+        })
 }
 
 fn find(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -506,6 +650,74 @@ mod tests {
         assert!(!got.contains("var"), "{got:?}");
         for hidden in ["内部资料", "不得外传", "此件不公开"] {
             assert!(got.contains(hidden), "{hidden} missing from {got:?}");
+        }
+    }
+
+    #[test]
+    fn what_the_reader_sees_is_one_text_and_the_rest_comes_after() {
+        for (html, visible, aside) in [
+            ("<p>机<!-- x -->密★1年</p>", "机密★1年", vec![" x "]),
+            (
+                "<p>机<span style=\"display: none\">好</span>密★1年</p>",
+                "机密★1年",
+                vec!["好"],
+            ),
+            ("<p>机<b hidden>好</b>密</p>", "机密", vec!["好"]),
+            (
+                "<div style='visibility:hidden'><div>内</div>部</div><p>正文</p>",
+                "正文",
+                vec!["内", "部"],
+            ),
+            (
+                "<a href=\"ftp://user:pw@10.0.0.5/\">下载</a><input type=hidden value=\"口令abc\">",
+                "下载",
+                vec!["ftp://user:pw@10.0.0.5/", "口令abc"],
+            ),
+            (
+                "<img src=\"data:image/png;base64,AAAA\" alt=\"图\">",
+                "",
+                vec!["图"],
+            ),
+            (
+                "<meta name=\"公开方式\" content=\"不予公开\"><p>正文</p>",
+                "正文",
+                vec!["公开方式：不予公开"],
+            ),
+            (
+                "<meta name=\"keywords\" content=\"通知\"><p>正文</p>",
+                "正文",
+                vec!["通知"],
+            ),
+            (
+                "<div data-note=\"内部掌握\">正文</div>",
+                "正文",
+                vec!["内部掌握"],
+            ),
+            (
+                "<p>前<span style=\"display:none\">未闭合",
+                "前",
+                vec!["未闭合"],
+            ),
+        ] {
+            let ex = extract_html(html);
+            let lines: Vec<&str> = ex.text.lines().filter(|l| !l.trim().is_empty()).collect();
+            let (seen, rest) = lines.split_at(usize::from(!visible.is_empty()));
+            assert_eq!(
+                seen.first().copied().unwrap_or(""),
+                visible,
+                "{html}: {:?}",
+                ex.text
+            );
+            assert_eq!(rest, aside.as_slice(), "{html}: {:?}", ex.text);
+            // Every piece maps back into the source.
+            for piece in rest.iter().chain(seen) {
+                let at = ex.text.find(piece).unwrap();
+                let r = ex.source_range(at..at + piece.len());
+                assert!(
+                    html.is_char_boundary(r.start) && html.is_char_boundary(r.end),
+                    "{html}"
+                );
+            }
         }
     }
 

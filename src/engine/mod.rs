@@ -15,6 +15,7 @@
 pub mod boundary;
 pub mod bulk;
 pub mod candidates;
+pub mod cap;
 pub mod decide;
 pub mod document;
 pub mod html;
@@ -28,5 +29,5 @@ pub mod synthetic;
 pub mod validate;
 pub mod verdict;
 
-pub use document::{Document, Format, ScanOptions};
+pub use document::{Cancel, Document, Format, ScanOptions};
 pub use pipeline::{BuildError, Engine, EngineBuilder, ENGINE_VERSION};

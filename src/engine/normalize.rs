@@ -67,6 +67,10 @@ enum Fold {
     Noise(char),
     /// `*` or `＊`: noise between ideographs, `★` elsewhere.
     SoftStar,
+    /// Punctuation that prose never puts between two ideographs but filler
+    /// does (`机@密`, `机.密`, `机/密`): noise between ideographs, itself
+    /// elsewhere (`192.168.1.1`, `a@b.cn`, `1/2`).
+    SoftPunct(char),
     /// A char that is always kept.
     Keep(char, Class),
 }
@@ -205,11 +209,35 @@ fn fold_ascii(c: char) -> Fold {
         '\n' => Fold::Noise('\n'),
         '-' | '_' => Fold::Noise(c),
         '*' => Fold::SoftStar,
+        '@' | '.' | '/' | '\\' | '|' | '~' | '^' | '+' | '=' | '#' | '$' | '%' | '&' | '`'
+        | '<' | '>' => Fold::SoftPunct(c),
         '[' => Fold::Keep('(', Class::Other),
         ']' => Fold::Keep(')', Class::Other),
         '\0'..='\x08' | '\x0E'..='\x1F' | '\x7F' => Fold::Drop,
         _ => Fold::Keep(c, Class::Other),
     }
+}
+
+#[inline]
+fn is_soft_punct(c: char) -> bool {
+    matches!(
+        c,
+        '@' | '.'
+            | '/'
+            | '\\'
+            | '|'
+            | '~'
+            | '^'
+            | '+'
+            | '='
+            | '#'
+            | '$'
+            | '%'
+            | '&'
+            | '`'
+            | '<'
+            | '>'
+    )
 }
 
 /// The class of a char that normalization keeps exactly as it is, with no
@@ -219,7 +247,9 @@ fn plain_class(c: char) -> Option<Class> {
     match c {
         'a'..='z' => Some(Class::Other),
         '0'..='9' => Some(Class::Digit),
-        '!'..='~' if !matches!(c, '*' | '-' | '_' | '[' | ']' | 'A'..='Z') => Some(Class::Other),
+        '!'..='~' if !matches!(c, '*' | '-' | '_' | '[' | ']' | 'A'..='Z') && !is_soft_punct(c) => {
+            Some(Class::Other)
+        }
         '\u{3001}' | '\u{3002}' | '\u{300A}' | '\u{300B}' | '\u{2026}' | '\u{201C}'
         | '\u{201D}' => Some(Class::Other),
         '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' if !fold_table().folds_bmp(c) => {
@@ -281,14 +311,28 @@ fn numeral_value(c: char) -> Option<u32> {
     })
 }
 
+/// One char of a noise run, in order.
+#[derive(Debug, Clone, Copy)]
+struct NoiseChar {
+    start: usize,
+    end: usize,
+    kind: NoiseKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NoiseKind {
+    /// Space, line break, dash…: reads as this char when kept.
+    Plain(char),
+    /// `*`: a mask or a star.
+    SoftStar,
+    /// `@ . /`…: filler between ideographs, itself elsewhere.
+    SoftPunct(char),
+}
+
 /// A run of noise chars waiting for the next kept char to decide its fate.
 #[derive(Default)]
 struct PendingNoise {
-    start: usize,
-    end: usize,
-    /// The chars of the run as they read when kept.
-    chars: Vec<char>,
-    soft_stars: Vec<(usize, usize)>,
+    chars: Vec<NoiseChar>,
 }
 
 struct Normalizer<'a> {
@@ -298,6 +342,9 @@ struct Normalizer<'a> {
     last_class: Option<Class>,
     last_char: char,
     pending: Option<PendingNoise>,
+    /// Inside a period written in numerals after a level (`★二〇三〇年十二月
+    /// 三十一日`): after its 年 or 月, another numeral run is read as digits.
+    date_chain: bool,
 }
 
 impl<'a> Normalizer<'a> {
@@ -309,6 +356,7 @@ impl<'a> Normalizer<'a> {
             last_class: None,
             last_char: '\0',
             pending: None,
+            date_chain: false,
         }
     }
 
@@ -317,8 +365,13 @@ impl<'a> Normalizer<'a> {
         let bytes = input.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            // After ★ or 密 the slow path must look for a numeral period.
-            if self.pending.is_none() && self.last_char != '★' && self.last_char != '密' {
+            // After ★ or 密, and inside a period, the slow path must look
+            // for numerals.
+            if self.pending.is_none()
+                && self.last_char != '★'
+                && self.last_char != '密'
+                && !self.date_chain
+            {
                 let run_end = plain_run_end(input, i);
                 if run_end > i {
                     self.map.push_verbatim(self.out.len(), i..run_end);
@@ -339,20 +392,29 @@ impl<'a> Normalizer<'a> {
             };
             match fold(c) {
                 Fold::Drop => {}
-                Fold::Noise(as_char) => self.push_noise(i, end, as_char, false),
-                Fold::SoftStar => self.push_noise(i, end, '★', true),
+                Fold::Noise(as_char) => self.push_noise(i, end, NoiseKind::Plain(as_char)),
+                Fold::SoftStar => self.push_noise(i, end, NoiseKind::SoftStar),
+                Fold::SoftPunct(c) => self.push_noise(i, end, NoiseKind::SoftPunct(c)),
                 Fold::Keep(ch, class) => {
                     if self.pending.is_some() {
                         self.flush_pending(Some(class));
                     }
-                    if (self.last_char == '★' || self.last_char == '密')
+                    let in_date = self.date_chain && matches!(self.last_char, '年' | '月');
+                    if (self.last_char == '★' || self.last_char == '密' || in_date)
                         && numeral_value(ch).is_some()
                     {
-                        if let Some(next) = self.convert_numerals(i) {
+                        if let Some(next) = self.convert_numerals(i, in_date) {
                             i = next;
                             continue;
                         }
                     }
+                    // A period's digits and units continue the chain; any
+                    // other char ends it.
+                    self.date_chain = match ch {
+                        '0'..='9' => self.date_chain || self.last_char == '★',
+                        '年' | '月' | '个' | '日' => self.date_chain,
+                        _ => false,
+                    };
                     if ch == c {
                         self.map.push_verbatim(self.out.len(), i..end);
                         self.out.push_str(&input[i..end]);
@@ -380,37 +442,59 @@ impl<'a> Normalizer<'a> {
         self.last_char = ch;
     }
 
-    fn push_noise(&mut self, start: usize, end: usize, as_char: char, soft_star: bool) {
-        let pending = self.pending.get_or_insert_with(|| PendingNoise {
-            start,
-            ..PendingNoise::default()
-        });
-        pending.end = end;
-        if soft_star {
-            pending.soft_stars.push((start, end));
-        } else {
-            pending.chars.push(as_char);
-        }
+    fn push_noise(&mut self, start: usize, end: usize, kind: NoiseKind) {
+        self.pending
+            .get_or_insert_with(PendingNoise::default)
+            .chars
+            .push(NoiseChar { start, end, kind });
     }
 
     fn flush_pending(&mut self, next: Option<Class>) {
         let Some(pending) = self.pending.take() else {
             return;
         };
-        let prev = self.last_class;
-        if !pending.soft_stars.is_empty() {
+        let between_han = self.last_class == Some(Class::Han) && next == Some(Class::Han);
+        let chars = &pending.chars;
+        if chars.iter().any(|c| c.kind == NoiseKind::SoftStar) {
             // `机*密`: a mask between ideographs is noise. Elsewhere it is a
             // star (`机密*1年`) or a mask of digits (`138****5678`), and both
             // read as ★ so that masked numbers never look like whole ones.
-            if prev == Some(Class::Han) && next == Some(Class::Han) {
+            if between_han {
                 return;
             }
-            for (s, e) in pending.soft_stars {
-                self.emit('★', Class::Star, s, e);
+            for c in chars.iter().filter(|c| c.kind == NoiseKind::SoftStar) {
+                self.emit('★', Class::Star, c.start, c.end);
             }
+            self.date_chain = false;
             return;
         }
-        let droppable = match (prev, next) {
+        if between_han {
+            // Spaces, line breaks and filler between two ideographs: the
+            // reader sees one word (`机 密`, `机\n密`, `机@密`).
+            return;
+        }
+        // Elsewhere filler punctuation is itself, and the plain noise on
+        // either side of it is judged on its own.
+        let mut run_start = 0;
+        for (i, c) in chars.iter().enumerate() {
+            if let NoiseKind::SoftPunct(p) = c.kind {
+                self.flush_plain(&chars[run_start..i], Some(Class::Other));
+                self.emit(p, Class::Other, c.start, c.end);
+                run_start = i + 1;
+            }
+        }
+        self.flush_plain(&chars[run_start..], next);
+    }
+
+    /// A run of plain noise between the last kept char and `next`: dropped
+    /// between two dense chars (not between two digits), else kept as one
+    /// char (itself when the run repeats one char, else `\n` if it held a
+    /// line break, else a space).
+    fn flush_plain(&mut self, run: &[NoiseChar], next: Option<Class>) {
+        if run.is_empty() {
+            return;
+        }
+        let droppable = match (self.last_class, next) {
             (Some(Class::Digit), Some(Class::Digit)) => false,
             (Some(p), Some(n)) => p.is_dense() && n.is_dense(),
             _ => false,
@@ -418,24 +502,31 @@ impl<'a> Normalizer<'a> {
         if droppable {
             return;
         }
-        let kept = if pending.chars.iter().all(|&c| c == pending.chars[0]) {
+        let as_char = |c: &NoiseChar| match c.kind {
+            NoiseKind::Plain(ch) => ch,
+            _ => ' ',
+        };
+        let first = as_char(&run[0]);
+        let kept = if run.iter().all(|c| as_char(c) == first) {
             // One char, or a run of the same (`-----BEGIN`): keep one.
-            pending.chars[0]
-        } else if pending.chars.contains(&'\n') {
+            first
+        } else if run.iter().any(|c| as_char(c) == '\n') {
             '\n'
         } else {
             ' '
         };
-        self.map.push(self.out.len(), pending.start..pending.end);
+        self.map
+            .push(self.out.len(), run[0].start..run[run.len() - 1].end);
         self.out.push(kept);
         self.last_class = Some(Class::Other);
         self.last_char = kept;
+        self.date_chain = false;
     }
 
     /// Reads a Chinese numeral run at `start` followed by a period unit
     /// (年, 个月, 月), skipping noise inside; emits it as digits mapped to the
     /// whole run. Returns where reading goes on, or `None` if it is not one.
-    fn convert_numerals(&mut self, start: usize) -> Option<usize> {
+    fn convert_numerals(&mut self, start: usize, in_date: bool) -> Option<usize> {
         let input = self.input;
         let mut values = Vec::new();
         let mut pos = start;
@@ -448,13 +539,13 @@ impl<'a> Normalizer<'a> {
                 // A `*` between numerals is noise like any `*` between
                 // ideographs (`一*六个月`); reading it as the end of the run
                 // made normalization not idempotent (found by proptest).
-                Fold::Drop | Fold::Noise(_) | Fold::SoftStar => {}
+                Fold::Drop | Fold::Noise(_) | Fold::SoftStar | Fold::SoftPunct(_) => {}
                 Fold::Keep(ch, _) => {
                     if let Some(v) = numeral_value(ch) {
                         values.push(v);
                         run_end = next;
                     } else {
-                        unit_found = matches!(ch, '年' | '个' | '月');
+                        unit_found = matches!(ch, '年' | '个' | '月') || (in_date && ch == '日');
                         break;
                     }
                 }
@@ -487,6 +578,7 @@ impl<'a> Normalizer<'a> {
         }
         self.last_class = Some(Class::Digit);
         self.last_char = digits.chars().last().unwrap_or('0');
+        self.date_chain = true;
         Some(run_end)
     }
 }
@@ -525,6 +617,17 @@ mod tests {
             ("0371 12345678", "0371 12345678"),
             ("hello  world", "hello world"),
             ("第一段。\n第二段", "第一段。\n第二段"),
+            // Filler punctuation between ideographs is what the reader
+            // skips; elsewhere it is itself.
+            ("机@密★1年", "机密★1年"),
+            ("机.密★1年", "机密★1年"),
+            ("机/密★1年", "机密★1年"),
+            ("机 . 密", "机密"),
+            ("192.168.1.1", "192.168.1.1"),
+            ("admin@example.gov.cn", "admin@example.gov.cn"),
+            ("1/2", "1/2"),
+            ("a , b", "a , b"),
+            ("数据 / 2025", "数据 / 2025"),
         ] {
             assert_eq!(normalize(input).text, want, "input: {input:?}");
         }
@@ -542,6 +645,11 @@ mod tests {
             ("机密★十二个月", "机密★12个月"),
             ("机密★二十年", "机密★20年"),
             ("机密★二〇三〇年12月31日", "机密★2030年12月31日"),
+            ("机密★二〇三〇年十二月三十一日", "机密★2030年12月31日"),
+            ("机密★2030年十二月三十一日", "机密★2030年12月31日"),
+            ("秘密★二〇三〇年 十二月", "秘密★2030年12月"),
+            ("十二月三十一日召开", "十二月三十一日召开"),
+            ("机密★1年，十二月召开", "机密★1年,十二月召开"),
             ("一年一度", "一年一度"),
         ] {
             assert_eq!(normalize(input).text, want, "input: {input:?}");
@@ -574,6 +682,9 @@ mod tests {
             "AKIA ＡＢＣ",
             "138****5678",
             "密一*六个月",
+            "机@密★二〇三〇年十二月三十一日",
+            "a . 机/密 . b",
+            "★二〇三〇年 十二月",
         ] {
             let once = normalize(input).text;
             assert_eq!(normalize(&once).text, once, "input: {input:?}");

@@ -72,6 +72,16 @@ impl OffsetMap {
         });
     }
 
+    /// Appends `other`, a map of text that follows at derived offset
+    /// `shift` (its source ranges are kept as they are).
+    pub fn append(&mut self, other: OffsetMap, shift: usize) {
+        self.segments
+            .extend(other.segments.into_iter().map(|mut s| {
+                s.derived += shift as u32;
+                s
+            }));
+    }
+
     /// Number of stored segments (a measure of how much the text changed).
     pub fn len(&self) -> usize {
         self.segments.len()
@@ -110,6 +120,27 @@ impl OffsetMap {
             last.src_end as usize
         };
         start.min(end)..end.max(start)
+    }
+
+    /// The first derived byte offset whose char comes from source byte `src`
+    /// or later (`text` is the derived text, for char lengths). The map's
+    /// source ranges must not go backwards (true of normalization).
+    pub fn derived_at_or_after(&self, src: usize, text: &str) -> usize {
+        let i = self
+            .segments
+            .partition_point(|s| (s.src_end as usize) <= src);
+        let Some(seg) = self.segments.get(i) else {
+            return text.len();
+        };
+        let (d0, s0) = (seg.derived as usize, seg.src_start as usize);
+        if src <= s0 {
+            d0
+        } else if seg.verbatim {
+            d0 + (src - s0)
+        } else {
+            // Inside the source of one changed char: the next char.
+            d0 + text[d0..].chars().next().map_or(0, char::len_utf8)
+        }
     }
 
     /// The source byte offset at which the derived char at byte `pos` starts

@@ -5,20 +5,41 @@
 use super::boundary::{shared_jieba, BoundaryChecker};
 use super::bulk::{raise_to_bulk, BulkScope, Counted};
 use super::candidates::{AutomatonError, CandidateFinder};
-use super::decide::{decide, window, DocumentView};
-use super::document::{Document, Format, ScanOptions};
+use super::cap::{cap, Listed, MAX_FINDINGS};
+use super::decide::{decide, window, DocumentView, Hit};
+use super::document::{Cancel, Document, Format, ScanOptions};
 use super::html::{extract_html, extract_text};
-use super::lexicon::{Lexicon, LexiconError, Matcher, Placement};
+use super::lexicon::{Entry, Lexicon, LexiconError, Matcher, Placement};
 use super::normalize::normalize;
 use super::offsets::{LineIndex, OffsetConverter};
-use super::placement::line_companions;
-use super::verdict::{Explanation, Finding, Severity, Verdict};
+use super::placement::{line_companions, Companions};
+use super::verdict::{Category, Explanation, Finding, Severity, Verdict};
 use jieba_rs::Jieba;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-/// The engine's version, recorded with every verdict.
-pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use super::verdict::ENGINE_VERSION;
+
+/// Why a stopped scan is incomplete.
+const STOPPED: &str = "the scan was stopped before the end (time budget); a person must review it";
+
+/// A hit with its entry, as the cap sees it.
+struct RuledHit<'e> {
+    entry: &'e Entry,
+    hit: Hit,
+}
+
+impl Listed for RuledHit<'_> {
+    fn rule(&self) -> &str {
+        &self.entry.id
+    }
+    fn category(&self) -> Category {
+        self.entry.category
+    }
+    fn severity(&self) -> Severity {
+        self.hit.severity
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -48,7 +69,7 @@ impl EngineBuilder {
 
     pub fn build(self, lexicon: &Lexicon) -> Result<Engine, BuildError> {
         let finder = CandidateFinder::new(&lexicon.entries)?;
-        let companions = line_companions(
+        let companions = Companions::new(&line_companions(
             lexicon
                 .entries
                 .iter()
@@ -57,7 +78,7 @@ impl EngineBuilder {
                     Matcher::Term(t) => Some(t.clone()),
                     _ => None,
                 }),
-        );
+        ));
         let jieba = OnceLock::new();
         if let Some(j) = self.jieba {
             let _ = jieba.set(j);
@@ -82,8 +103,8 @@ impl EngineBuilder {
 pub struct Engine {
     lexicon: Lexicon,
     finder: CandidateFinder,
-    /// Normalized words that may share a line with an applied label.
-    companions: Vec<String>,
+    /// The words that may share a line with an applied label.
+    companions: Companions,
     /// Rule id → entry index (findings carry the id).
     rule_index: HashMap<String, usize>,
     jieba: OnceLock<Arc<Jieba>>,
@@ -114,12 +135,33 @@ impl Engine {
 
     /// Scans one document.
     pub fn scan_with(&self, doc: &Document<'_>, options: &ScanOptions) -> Verdict {
+        self.scan_until(doc, options, &Cancel::new())
+    }
+
+    /// Scans one document unless `cancel` is set first (then the verdict is
+    /// incomplete: `review`, never `pass`).
+    pub fn scan_until(
+        &self,
+        doc: &Document<'_>,
+        options: &ScanOptions,
+        cancel: &Cancel,
+    ) -> Verdict {
+        let stopped = || Verdict::incomplete(STOPPED, &self.lexicon.version);
         let extracted = match doc.format {
             Format::Text => extract_text(doc.content),
             Format::Html => extract_html(doc.content),
         };
+        if cancel.is_cancelled() {
+            return stopped();
+        }
         let normalized = normalize(&extracted.text);
+        if cancel.is_cancelled() {
+            return stopped();
+        }
         let candidates = self.finder.find(&normalized.text);
+        if cancel.is_cancelled() {
+            return stopped();
+        }
         let to_extracted = |r: std::ops::Range<usize>| normalized.map.source_range(r);
         let view = DocumentView {
             normalized: &normalized.text,
@@ -132,14 +174,29 @@ impl Engine {
         } else {
             let jieba = self.jieba();
             let mut boundaries = BoundaryChecker::new(jieba, &normalized.text);
-            decide(
+            match decide(
                 &self.lexicon.entries,
                 &self.companions,
                 &view,
                 &candidates,
                 &mut boundaries,
-            )
+                cancel,
+            ) {
+                Some(hits) => hits,
+                None => return stopped(),
+            }
         };
+        // At most so many findings are listed; the rest are counted.
+        let (hits, omitted) = cap(
+            hits.into_iter()
+                .map(|hit| RuledHit {
+                    entry: &self.lexicon.entries[hit.entry],
+                    hit,
+                })
+                .collect(),
+            MAX_FINDINGS,
+        );
+        let hits: Vec<Hit> = hits.into_iter().map(|h| h.hit).collect();
 
         // Map every hit back to the original input.
         let spans: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> = hits
@@ -189,9 +246,10 @@ impl Engine {
             .collect();
         findings.sort_by(|a, b| (a.start, a.end, &a.rule).cmp(&(b.start, b.end, &b.rule)));
         Verdict {
-            decision: Verdict::decide(&findings),
+            decision: Verdict::decide_with(&findings, &omitted),
             findings,
             incomplete: None,
+            omitted,
             lexicon_version: self.lexicon.version.clone(),
             engine_version: ENGINE_VERSION.to_string(),
         }

@@ -9,6 +9,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The engine's version, recorded with every verdict.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The outcome for one item: may it be published?
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -220,6 +223,17 @@ pub struct Finding {
     pub byte_end: usize,
 }
 
+/// Findings of one rule that a verdict does not list (see
+/// [`crate::engine::cap`]): how many, and the worst of them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Omitted {
+    pub rule: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub count: usize,
+}
+
 /// The engine's answer for one document.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,6 +244,10 @@ pub struct Verdict {
     /// of its time budget). `None` when the whole document was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
+    /// Findings not listed because of the caps, counted per rule: "and N
+    /// more".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
     pub lexicon_version: String,
     pub engine_version: String,
 }
@@ -237,10 +255,30 @@ pub struct Verdict {
 impl Verdict {
     /// The decision the findings call for.
     pub fn decide(findings: &[Finding]) -> Decision {
+        Verdict::decide_with(findings, &[])
+    }
+
+    /// The decision the listed and the omitted findings call for together.
+    pub fn decide_with(findings: &[Finding], omitted: &[Omitted]) -> Decision {
         findings
             .iter()
-            .map(|f| f.severity.decision())
+            .map(|f| f.severity)
+            .chain(omitted.iter().map(|o| o.severity))
+            .map(Severity::decision)
             .max()
             .unwrap_or(Decision::Pass)
+    }
+
+    /// The verdict on a document the engine did not finish: `review`, with
+    /// the reason.
+    pub fn incomplete(reason: &str, lexicon_version: &str) -> Verdict {
+        Verdict {
+            decision: Decision::Review,
+            findings: Vec::new(),
+            incomplete: Some(reason.to_string()),
+            omitted: Vec::new(),
+            lexicon_version: lexicon_version.to_string(),
+            engine_version: ENGINE_VERSION.to_string(),
+        }
     }
 }

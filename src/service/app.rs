@@ -2,6 +2,7 @@
 //! lexicon reload), metrics and the token cache. Every use case and handler
 //! takes an [`App`].
 
+use super::anchors::AnchorKey;
 use super::auth::TokenCache;
 use super::config::ServeConfig;
 use super::lexicons::{build_checked_engine, LexiconLoadError};
@@ -20,6 +21,9 @@ pub struct App {
     pub webhook_secret: String,
     /// HMAC key of the pages' session cookies and CSRF tokens.
     pub session_secret: String,
+    /// Signs the audit chain's anchors (kept in a file, never in the
+    /// database).
+    pub anchor_key: Arc<AnchorKey>,
     /// Serializes lexicon reloads.
     pub(super) reload_lock: tokio::sync::Mutex<()>,
 }
@@ -40,14 +44,18 @@ impl App {
     pub async fn reload_lexicons(&self) -> Result<String, LexiconLoadError> {
         let _guard = self.reload_lock.lock().await;
         let dir = self.config.lexicons.clone();
-        let built =
-            match tokio::task::spawn_blocking(move || build_checked_engine(dir.as_deref())).await {
-                Ok(built) => built,
-                Err(e) => {
-                    tracing::error!(error = %e, "the lexicon reload task failed");
-                    Err(LexiconLoadError::TaskFailed)
-                }
-            };
+        let replace = self.config.replace_bundled.clone();
+        let built = match tokio::task::spawn_blocking(move || {
+            build_checked_engine(dir.as_deref(), &replace)
+        })
+        .await
+        {
+            Ok(built) => built,
+            Err(e) => {
+                tracing::error!(error = %e, "the lexicon reload task failed");
+                Err(LexiconLoadError::TaskFailed)
+            }
+        };
         match built {
             Ok(engine) => {
                 let version = engine.lexicon_version().to_string();

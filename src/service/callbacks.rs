@@ -25,8 +25,11 @@ pub fn backoff(base: Duration, attempts: i64) -> Duration {
 }
 
 pub async fn run_worker(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    // Redirects are not followed: a callback goes to the allowed host it
+    // names, or nowhere.
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
     {
         Ok(c) => c,

@@ -29,6 +29,25 @@ pub struct ServeConfig {
     pub callback_backoff: Duration,
     /// How often the delivery worker looks for due callbacks.
     pub callback_poll: Duration,
+    /// The only hosts (`host` or `host:port`) an item's `callback_url` may
+    /// name; empty: items may not name one (outcomes go to `webhook_url`, or
+    /// the CMS polls). Otherwise baomi could be made to send signed POSTs to
+    /// any host its network reaches.
+    pub callback_hosts: Vec<String>,
+    /// Bundled lexicon files (by name, e.g. `register.toml`) that the
+    /// lexicon directory may replace with something that no longer finds
+    /// what the bundled examples show; any other replacement must keep that
+    /// coverage, so an empty or broken copy is refused.
+    pub replace_bundled: Vec<String>,
+    /// The ed25519 key that signs the chain's anchors (created on first
+    /// start; keep it out of reach of whoever can edit the database).
+    pub audit_key_file: PathBuf,
+    /// Where anchors are appended, one line each (copy it elsewhere, or
+    /// print it for the 登记簿).
+    pub audit_anchor_file: PathBuf,
+    /// How often the running service anchors the chain when it grew; zero:
+    /// only at shutdown and by `baomi audit anchor`.
+    pub audit_anchor_interval: Duration,
 }
 
 impl Default for ServeConfig {
@@ -44,6 +63,11 @@ impl Default for ServeConfig {
             webhook_secret: None,
             callback_backoff: Duration::from_secs(1),
             callback_poll: Duration::from_millis(500),
+            callback_hosts: Vec::new(),
+            replace_bundled: Vec::new(),
+            audit_key_file: PathBuf::from("baomi-audit.key"),
+            audit_anchor_file: PathBuf::from("baomi-anchors.txt"),
+            audit_anchor_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -62,6 +86,11 @@ pub struct ConfigFile {
     pub webhook_secret: Option<String>,
     pub callback_backoff_ms: Option<u64>,
     pub callback_poll_ms: Option<u64>,
+    pub callback_hosts: Option<Vec<String>>,
+    pub replace_bundled: Option<Vec<String>>,
+    pub audit_key_file: Option<PathBuf>,
+    pub audit_anchor_file: Option<PathBuf>,
+    pub audit_anchor_interval_s: Option<u64>,
 }
 
 /// Why the config file could not be used.
@@ -115,6 +144,32 @@ pub struct Overrides {
 }
 
 impl ServeConfig {
+    /// Whether `url` may receive callbacks: an http(s) URL without
+    /// credentials whose host (and port, if the entry names one) is in
+    /// `callback_hosts`.
+    pub fn callback_allowed(&self, url: &reqwest::Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let port = url.port_or_known_default();
+        matches!(url.scheme(), "http" | "https")
+            && url.username().is_empty()
+            && url.password().is_none()
+            && self.callback_hosts.iter().any(|allowed| {
+                let allowed = allowed.trim().to_ascii_lowercase();
+                match allowed
+                    .rsplit_once(':')
+                    .filter(|(_, p)| p.parse::<u16>().is_ok())
+                {
+                    Some((h, p)) => {
+                        h.trim_matches(['[', ']']) == host.trim_matches(['[', ']'])
+                            && p.parse::<u16>().ok() == port
+                    }
+                    None => allowed.trim_matches(['[', ']']) == host.trim_matches(['[', ']']),
+                }
+            })
+    }
+
     /// Command line, then environment, then file, then defaults.
     pub fn resolve(file: ConfigFile, overrides: Overrides) -> ServeConfig {
         let defaults = ServeConfig::default();
@@ -140,6 +195,24 @@ impl ServeConfig {
             callback_poll: file
                 .callback_poll_ms
                 .map_or(defaults.callback_poll, Duration::from_millis),
+            callback_hosts: env("BAOMI_CALLBACK_HOSTS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|h| h.trim().to_string())
+                        .filter(|h| !h.is_empty())
+                        .collect()
+                })
+                .or(file.callback_hosts)
+                .unwrap_or_default(),
+            replace_bundled: file.replace_bundled.unwrap_or_default(),
+            audit_key_file: env("BAOMI_AUDIT_KEY_FILE")
+                .map(PathBuf::from)
+                .or(file.audit_key_file)
+                .unwrap_or(defaults.audit_key_file),
+            audit_anchor_file: file.audit_anchor_file.unwrap_or(defaults.audit_anchor_file),
+            audit_anchor_interval: file
+                .audit_anchor_interval_s
+                .map_or(defaults.audit_anchor_interval, Duration::from_secs),
         }
     }
 }

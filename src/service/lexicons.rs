@@ -29,6 +29,20 @@ pub enum LexiconLoadError {
     Examples(Vec<ExampleFailure>),
     #[error("the lexicon build task failed; see the log")]
     TaskFailed,
+    /// A user file replaced a bundled one and the engine lost what the
+    /// bundled file's examples showed it finds.
+    #[error(
+        "{file} replaces the bundled {bundled} and loses its coverage: {lost} of {total} \
+         examples of category {category} no longer hit (an empty or broken copy?). To replace \
+         it on purpose, list \"{bundled}\" in the setting `replace_bundled`"
+    )]
+    LostCoverage {
+        file: String,
+        bundled: String,
+        category: String,
+        lost: usize,
+        total: usize,
+    },
 }
 
 struct FailedExamples<'a>(&'a [ExampleFailure]);
@@ -93,12 +107,79 @@ pub fn load(dir: Option<&Path>) -> Result<Lexicon, LexiconLoadError> {
     Ok(Lexicon::from_sources(&sources(dir)?)?)
 }
 
-/// Builds an engine and runs every lexicon example against it.
-pub fn build_checked_engine(dir: Option<&Path>) -> Result<Engine, LexiconLoadError> {
-    let engine = EngineBuilder::new().build(&load(dir)?)?;
+/// Builds an engine and runs every lexicon example against it. A user file
+/// that replaces a bundled file must keep finding what the bundled file's
+/// hit examples show, category by category, unless its name is listed in
+/// `replace_bundled` (replacing is then explicit).
+pub fn build_checked_engine(
+    dir: Option<&Path>,
+    replace_bundled: &[String],
+) -> Result<Engine, LexiconLoadError> {
+    let sources = sources(dir)?;
+    let engine = EngineBuilder::new().build(&Lexicon::from_sources(&sources)?)?;
     let report = check_examples(&engine);
     if !report.failures.is_empty() {
         return Err(LexiconLoadError::Examples(report.failures));
     }
+    check_coverage(&engine, &sources, replace_bundled)?;
     Ok(engine)
+}
+
+/// The coverage rule of [`build_checked_engine`] for the lexicons of `dir`
+/// (what `baomi lexicon check DIR` reports).
+pub fn check_dir_coverage(
+    engine: &Engine,
+    dir: &Path,
+    replace_bundled: &[String],
+) -> Result<(), LexiconLoadError> {
+    check_coverage(engine, &sources(Some(dir))?, replace_bundled)
+}
+
+/// See [`build_checked_engine`].
+fn check_coverage(
+    engine: &Engine,
+    sources: &[LexiconSource],
+    replace_bundled: &[String],
+) -> Result<(), LexiconLoadError> {
+    let bundled = embedded_sources();
+    for source in sources {
+        let name = source.file_name();
+        let Some(original) = bundled.iter().find(|b| b.file_name() == name) else {
+            continue;
+        };
+        if original.text == source.text || replace_bundled.iter().any(|r| r == name) {
+            continue;
+        }
+        let Ok(lexicon) = Lexicon::from_sources(std::slice::from_ref(original)) else {
+            continue;
+        };
+        let mut by_category: std::collections::BTreeMap<String, (usize, usize)> =
+            Default::default();
+        for entry in &lexicon.entries {
+            for example in &entry.examples.hit {
+                let verdict = engine.scan(&crate::engine::Document::text(example));
+                let kept = verdict
+                    .findings
+                    .iter()
+                    .any(|f| f.category == entry.category);
+                let counts = by_category
+                    .entry(entry.category.as_str().to_string())
+                    .or_default();
+                counts.1 += 1;
+                if !kept {
+                    counts.0 += 1;
+                }
+            }
+        }
+        if let Some((category, &(lost, total))) = by_category.iter().find(|(_, c)| c.0 > 0) {
+            return Err(LexiconLoadError::LostCoverage {
+                file: source.name.clone(),
+                bundled: name.to_string(),
+                category: category.clone(),
+                lost,
+                total,
+            });
+        }
+    }
+    Ok(())
 }

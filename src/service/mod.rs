@@ -8,6 +8,7 @@
 //! or a timeout is recorded as `review`, never `pass`. Logs carry request
 //! ids, review ids and rule ids, never document text.
 
+pub mod anchors;
 pub mod app;
 pub mod auth;
 pub mod callbacks;

@@ -13,10 +13,12 @@
 
 use super::app::App;
 use super::error::ServiceError;
-use super::store::{sha256_hex, AttachmentRecord, NewReview, ReviewRecord, TokenInfo};
-use crate::attach::{scan_item, AttachedFile, AttachmentVerdict, Limits};
+use super::store::{
+    framed_sha256, sha256_hex, AttachmentRecord, NewReview, ReviewRecord, TokenInfo,
+};
+use crate::attach::{scan_item, AttachedFile, AttachmentVerdict, ItemField, Limits};
 use crate::engine::verdict::{Decision, Verdict};
-use crate::engine::{Document, Format, ScanOptions, ENGINE_VERSION};
+use crate::engine::{Cancel, Document, Format, ScanOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,10 +58,48 @@ pub struct ScannedItem {
 }
 
 /// A submitted item as recorded; `created` is false when the same item and
-/// content had been submitted before (the existing review is returned).
-pub struct Published {
+/// content had been submitted before (the existing review is returned, and
+/// is the item's current review again).
+pub struct Recorded {
     pub review: ReviewRecord,
     pub created: bool,
+}
+
+/// The fields published with an item besides its text, in a fixed order,
+/// as the scan and the identity see them (the title is the most published
+/// line of all).
+pub type PublishedFields = [(&'static str, Option<String>); 5];
+
+fn published_fields(
+    title: &Option<String>,
+    channel: &Option<String>,
+    department: &Option<String>,
+    submitter: &Option<String>,
+    url: &Option<String>,
+) -> PublishedFields {
+    [
+        ("标题", title.clone()),
+        ("栏目", channel.clone()),
+        ("发布单位", department.clone()),
+        ("作者", submitter.clone()),
+        ("网址", url.clone()),
+    ]
+}
+
+/// One rule for `/reviews` and `/check`: an item must have something to
+/// publish (text, a title or a file).
+fn require_something(
+    content: &str,
+    title: Option<&str>,
+    uploads: &[Upload],
+) -> Result<(), ServiceError> {
+    if content.trim().is_empty() && title.is_none() && uploads.is_empty() {
+        return Err(ServiceError::BadRequest(
+            "missing field `content`: give the item's text, a title, attachments, or several"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The publish hook: see the module docs.
@@ -67,7 +107,7 @@ pub async fn publish(
     app: &App,
     caller: &TokenInfo,
     s: Submission,
-) -> Result<Published, ServiceError> {
+) -> Result<Recorded, ServiceError> {
     if s.item_id.trim().is_empty() || s.item_id.chars().count() > 200 {
         return Err(ServiceError::invalid(
             "item_id",
@@ -75,10 +115,20 @@ pub async fn publish(
         ));
     }
     if let Some(url) = &s.callback_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
+        let parsed = reqwest::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        let Some(parsed) = parsed else {
             return Err(ServiceError::invalid(
                 "callback_url",
                 "must be an http:// or https:// URL",
+            ));
+        };
+        if !app.config.callback_allowed(&parsed) {
+            return Err(ServiceError::invalid(
+                "callback_url",
+                "names a host that is not in the setting `callback_hosts` (config file or \
+                 BAOMI_CALLBACK_HOSTS); an administrator must allow it first",
             ));
         }
     }
@@ -87,10 +137,12 @@ pub async fn publish(
     let department = optional_field("department", s.department, 200)?;
     let channel = optional_field("channel", s.channel, 100)?;
     let url = optional_field("url", s.url, 2000)?;
-    let content_hash = identity_hash(s.format, &s.content, &s.attachments);
+    require_something(&s.content, title.as_deref(), &s.attachments)?;
+    let fields = published_fields(&title, &channel, &department, &submitter, &url);
+    let content_hash = identity_hash(&caller.id, s.format, &fields, &s.content, &s.attachments);
     let content = Arc::new(s.content);
     let uploads = Arc::new(s.attachments);
-    let item = scan_within_budget(app, content.clone(), s.format, uploads).await;
+    let item = scan_within_budget(app, content.clone(), s.format, fields, uploads).await;
     let new = NewReview {
         item_id: s.item_id,
         content: Arc::unwrap_or_clone(content),
@@ -107,13 +159,14 @@ pub async fn publish(
         findings: item.text.findings,
         attachments: item.attachments,
         incomplete: item.text.incomplete,
+        omitted: item.text.omitted,
         lexicon_version: item.text.lexicon_version,
         engine_version: item.text.engine_version,
     };
     let (review, created) = app.store.record_review(new).await?;
     let rules: Vec<&str> = review.findings.iter().map(|f| f.rule.as_str()).collect();
     tracing::info!(review_id = %review.review_id, decision = %review.decision, created, rules = ?rules, "review recorded");
-    Ok(Published { review, created })
+    Ok(Recorded { review, created })
 }
 
 /// A draft check: scanned, never recorded.
@@ -121,14 +174,13 @@ pub async fn check(
     app: &App,
     content: String,
     format: Format,
+    title: Option<String>,
     uploads: Vec<Upload>,
 ) -> Result<ScannedItem, ServiceError> {
-    if content.is_empty() && uploads.is_empty() {
-        return Err(ServiceError::BadRequest(
-            "missing field `content`: give the draft's text, attachments, or both".into(),
-        ));
-    }
-    Ok(scan_within_budget(app, Arc::new(content), format, Arc::new(uploads)).await)
+    let title = optional_field("title", title, 500)?;
+    require_something(&content, title.as_deref(), &uploads)?;
+    let fields = published_fields(&title, &None, &None, &None, &None);
+    Ok(scan_within_budget(app, Arc::new(content), format, fields, Arc::new(uploads)).await)
 }
 
 /// An optional text field: blank is absent; over `max` chars is refused.
@@ -147,14 +199,33 @@ fn optional_field(
     }
 }
 
-/// The identity of an item's content: the same item with the same text and
-/// files is the same review.
-pub fn identity_hash(format: Format, content: &str, uploads: &[Upload]) -> String {
-    let mut identity = format!("{}\n{content}", format.as_str());
-    for u in uploads {
-        identity.push_str(&format!("\n\0{}\0{}", u.name, sha256_hex(&u.bytes)));
+/// The identity of an item's content: the same item of the same CMS with
+/// the same text, published fields and files is the same review. Every
+/// part is framed by its length, so no text can pose as a file entry.
+pub fn identity_hash(
+    scope: &str,
+    format: Format,
+    fields: &PublishedFields,
+    content: &str,
+    uploads: &[Upload],
+) -> String {
+    let file_hashes: Vec<String> = uploads.iter().map(|u| sha256_hex(&u.bytes)).collect();
+    let mut parts: Vec<&[u8]> = vec![
+        b"baomi-item-v2",
+        scope.as_bytes(),
+        format.as_str().as_bytes(),
+    ];
+    for (label, value) in fields {
+        parts.push(label.as_bytes());
+        // An absent field and an empty one are different items.
+        parts.push(value.as_deref().map_or(&[0xff][..], str::as_bytes));
     }
-    sha256_hex(identity.as_bytes())
+    parts.push(content.as_bytes());
+    for (u, h) in uploads.iter().zip(&file_hashes) {
+        parts.push(u.name.as_bytes());
+        parts.push(h.as_bytes());
+    }
+    framed_sha256(parts)
 }
 
 /// The record of an uploaded file and its verdict.
@@ -167,6 +238,7 @@ pub fn record_of(upload: &Upload, verdict: AttachmentVerdict) -> AttachmentRecor
         decision: verdict.decision,
         findings: verdict.findings,
         error: verdict.error,
+        omitted: verdict.omitted,
     }
 }
 
@@ -178,6 +250,7 @@ pub async fn scan_within_budget(
     app: &App,
     content: Arc<String>,
     format: Format,
+    fields: PublishedFields,
     uploads: Arc<Vec<Upload>>,
 ) -> ScannedItem {
     let engine = app.engine();
@@ -188,6 +261,10 @@ pub async fn scan_within_budget(
         app.config.scan_budget + ATTACHMENT_BUDGET
     };
     let files = uploads.clone();
+    // On a timeout the scan is told to stop, so it does not go on burning
+    // a core after the answer has been given.
+    let cancel = Cancel::new();
+    let stop = cancel.clone();
     let task = tokio::task::spawn_blocking(move || {
         let options = ScanOptions {
             utf16_offsets: true,
@@ -203,16 +280,22 @@ pub async fn scan_within_budget(
             content: &content,
             format,
         };
-        scan_item(&engine, &doc, &attached, &options, &Limits::default())
+        let published: Vec<ItemField> = fields
+            .iter()
+            .filter_map(|(label, text)| text.as_deref().map(|text| ItemField { label, text }))
+            .collect();
+        scan_item(
+            &engine,
+            &doc,
+            &published,
+            &attached,
+            &options,
+            &Limits::default(),
+            &cancel,
+        )
     });
     let failed = |reason: String| ScannedItem {
-        text: Verdict {
-            decision: Decision::Review,
-            findings: Vec::new(),
-            incomplete: Some(reason.clone()),
-            lexicon_version: lexicon_version.clone(),
-            engine_version: ENGINE_VERSION.to_string(),
-        },
+        text: Verdict::incomplete(&reason, &lexicon_version),
         attachments: uploads
             .iter()
             .map(|u| {
@@ -238,10 +321,13 @@ pub async fn scan_within_budget(
             tracing::error!(error = %e, "engine failed on an item");
             failed("the engine failed on this item; a person must review it".into())
         }
-        Err(_) => failed(format!(
-            "the engine did not finish within its budget of {} ms; a person must review it",
-            budget.as_millis()
-        )),
+        Err(_) => {
+            stop.cancel();
+            failed(format!(
+                "the engine did not finish within its budget of {} ms; a person must review it",
+                budget.as_millis()
+            ))
+        }
     };
     if item.text.incomplete.is_some() {
         app.metrics.record_incomplete();

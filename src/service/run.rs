@@ -2,6 +2,7 @@
 //! and migrate the store, load the secrets, then serve HTTP and deliver
 //! callbacks until shutdown.
 
+use super::anchors::{anchor_now, AnchorError, AnchorKey};
 use super::app::{App, AppState};
 use super::auth::TokenCache;
 use super::callbacks;
@@ -21,6 +22,8 @@ pub enum StartError {
     Store { url: String, source: StoreError },
     #[error(transparent)]
     Setting(#[from] StoreError),
+    #[error(transparent)]
+    Anchor(#[from] AnchorError),
 }
 
 /// A ready service: state and router, before it listens.
@@ -32,9 +35,11 @@ pub struct Service {
 impl Service {
     pub async fn new(config: ServeConfig) -> Result<Service, StartError> {
         let dir = config.lexicons.clone();
-        let engine = tokio::task::spawn_blocking(move || build_checked_engine(dir.as_deref()))
-            .await
-            .map_err(|_| StartError::Lexicons(LexiconLoadError::TaskFailed))??;
+        let replace = config.replace_bundled.clone();
+        let engine =
+            tokio::task::spawn_blocking(move || build_checked_engine(dir.as_deref(), &replace))
+                .await
+                .map_err(|_| StartError::Lexicons(LexiconLoadError::TaskFailed))??;
         let store = Store::connect(&config.database_url, config.retention)
             .await
             .map_err(|source| StartError::Store {
@@ -60,6 +65,7 @@ impl Service {
         tokio::task::spawn_blocking(crate::engine::boundary::shared_jieba)
             .await
             .map_err(|_| StartError::Lexicons(LexiconLoadError::TaskFailed))?;
+        let anchor_key = Arc::new(AnchorKey::load_or_create(&config.audit_key_file)?);
         let state = Arc::new(App {
             config,
             store,
@@ -68,6 +74,7 @@ impl Service {
             tokens: TokenCache::default(),
             webhook_secret,
             session_secret,
+            anchor_key,
             reload_lock: tokio::sync::Mutex::new(()),
         });
         let router = router(state.clone());
@@ -82,13 +89,70 @@ impl Service {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(callbacks::run_worker(self.state.clone(), stop_rx));
+        let worker = tokio::spawn(callbacks::run_worker(self.state.clone(), stop_rx.clone()));
+        let anchoring = tokio::spawn(anchor_periodically(self.state.clone(), stop_rx));
         let result = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        // The last anchor covers everything this instance recorded.
+        let last = anchoring.await.ok().flatten();
+        anchor_if_grown(&self.state, last).await;
         self.state.store.close().await;
         result
+    }
+}
+
+/// Anchors the chain every `audit_anchor_interval` when it grew; returns the
+/// head it anchored last.
+async fn anchor_periodically(
+    state: AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<(i64, String)> {
+    let mut last = state
+        .store
+        .anchors()
+        .await
+        .ok()
+        .and_then(|a| a.last().map(|a| (a.seq, a.head_hash.clone())));
+    let interval = state.config.audit_anchor_interval;
+    if interval.is_zero() {
+        let _ = stop.changed().await;
+        return last;
+    }
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return last,
+        }
+        if let Some(head) = anchor_if_grown(&state, last.clone()).await {
+            last = Some(head);
+        }
+    }
+}
+
+/// Anchors the chain if its head is not `last`; the head anchored.
+async fn anchor_if_grown(state: &AppState, last: Option<(i64, String)>) -> Option<(i64, String)> {
+    let head = state.store.chain_head().await.ok().flatten()?;
+    if last.as_ref() == Some(&head) {
+        return None;
+    }
+    match anchor_now(
+        &state.store,
+        &state.anchor_key,
+        Some(&state.config.audit_anchor_file),
+    )
+    .await
+    {
+        Ok(Some(a)) => {
+            tracing::info!(seq = a.seq, "audit chain anchored");
+            Some((a.seq, a.head))
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not anchor the audit chain");
+            None
+        }
     }
 }

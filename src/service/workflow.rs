@@ -17,6 +17,7 @@
 //!   accountability, not self-approval);
 //! - every resolution needs a comment and a basis (依据和理由).
 
+use crate::engine::normalize::normalize_term;
 use crate::engine::verdict::Decision;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -186,6 +187,15 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// Whether two names written by people name the same person: compared as
+/// normalized text (trimmed, width and case folded, traditional folded,
+/// spaces between ideographs dropped), so `" 审查员甲"`, `"审查员甲 "` and
+/// `"审查员 甲"` are all 审查员甲. Blank names name nobody.
+pub fn same_person(a: &str, b: &str) -> bool {
+    let (a, b) = (normalize_term(a), normalize_term(b));
+    !a.is_empty() && a == b
+}
+
 /// Applies the rules of the module docs.
 pub fn decide_resolution(
     review: PendingView<'_>,
@@ -197,7 +207,7 @@ pub fn decide_resolution(
     }
     if review
         .submitter
-        .is_some_and(|s| !s.is_empty() && s == officer.name)
+        .is_some_and(|s| same_person(s, officer.name))
     {
         return Err(Refusal::OwnItem);
     }
@@ -321,6 +331,19 @@ mod tests {
             decide_resolution(pending(Decision::Review, 1), &own, Action::Approve),
             Err(Refusal::OwnItem)
         );
+        // A space, full-width letters or traditional characters do not make
+        // the submitter someone else.
+        for name in [" 王编辑", "王编辑 ", "王 编辑", "王編輯", "\u{3000}王编辑"] {
+            let disguised = Officer { name, level: 3 };
+            assert_eq!(
+                decide_resolution(pending(Decision::Review, 1), &disguised, Action::Approve),
+                Err(Refusal::OwnItem),
+                "{name:?}"
+            );
+        }
+        assert!(!same_person("", ""));
+        assert!(same_person("ＡＬＩＣＥ", "alice"));
+        assert!(!same_person("王编辑", "王编辑甲"));
         let mut done = pending(Decision::Review, 1);
         done.status = Status::Rejected;
         let l3 = Officer {

@@ -109,6 +109,7 @@ pub fn docx_properties_and_body_text_are_what_extraction_returns() {
     assert_eq!(
         parts,
         [
+            ("通知.docx › 文件名", "通知.docx"),
             ("通知.docx › 正文", "第一段\n第二段\n"),
             ("通知.docx › 文档属性：作者", "张三"),
             ("通知.docx › 文档属性：最后修改者", "李四"),
@@ -233,8 +234,13 @@ pub fn xlsx_numbers_are_read_as_written_and_mobiles_count() {
         ("xl/worksheets/sheet1.xml", extra_sheet.as_bytes()),
     ]);
     let got = extract_parts("a.xlsx", &with_exponent, &Limits::default());
-    assert_eq!(got.parts[0].text, "13912345678", "{:#?}", got);
-    assert_eq!(got.parts[0].location_at(0), "a.xlsx › S!B3");
+    let sheet = got
+        .parts
+        .iter()
+        .find(|p| p.location == "a.xlsx › S")
+        .unwrap();
+    assert_eq!(sheet.text, "13912345678", "{:#?}", got);
+    assert_eq!(sheet.location_at(0), "a.xlsx › S!B3");
 }
 
 // ---------------------------------------------------------------- .pdf

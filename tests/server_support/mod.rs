@@ -339,6 +339,10 @@ impl TestService {
             webhook_secret: Some(WEBHOOK_SECRET.into()),
             callback_backoff: Duration::from_millis(50),
             callback_poll: Duration::from_millis(20),
+            // Callbacks go to receivers the tests open on loopback.
+            callback_hosts: vec!["127.0.0.1".into()],
+            audit_key_file: dir.path().join("audit.key"),
+            audit_anchor_file: dir.path().join("anchors.txt"),
             ..Default::default()
         };
         tweak(&mut config, dir.path());

@@ -5,7 +5,7 @@
 
 use crate::service::error::ServiceError;
 use crate::service::store::StoreError;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -31,7 +31,8 @@ pub enum ApiError {
     Unprocessable(String),
     /// 500: logged in full with the request id; the client gets the id only.
     Internal(String),
-    /// 503: the database cannot be reached.
+    /// 503 with `Retry-After: 1`: the database is busy (locked) or cannot be
+    /// reached; nothing was recorded.
     Unavailable(String),
 }
 
@@ -91,7 +92,34 @@ impl IntoResponse for ApiError {
                 message,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // Busy, not broken: the client may try again in a second.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// Whether a database error is the database being busy or out of reach
+/// for now (a retry will do), not a fault: a locked SQLite file, a
+/// PostgreSQL lock or connection limit, an exhausted pool, a broken socket.
+fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            // SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED and their extended codes
+            // (517, 261, 262…); PostgreSQL: 55P03 lock_not_available,
+            // 53300 too_many_connections, 57P03 cannot_connect_now.
+            let sqlite_busy = code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
+            sqlite_busy
+                || matches!(code.as_ref(), "55P03" | "53300" | "57P03")
+                || db.message().contains("database is locked")
+        }
+        _ => false,
     }
 }
 
@@ -99,9 +127,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict => ApiError::Conflict(e.to_string()),
-            StoreError::Db(sqlx::Error::PoolTimedOut | sqlx::Error::Io(_)) => {
-                ApiError::Unavailable(e.to_string())
-            }
+            StoreError::Db(ref db) if is_transient(db) => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -58,13 +58,56 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The request's content type, lower-cased ("" when absent).
+/// The request's media type, lower-cased, without parameters (`application/json`
+/// for `Application/JSON; charset=utf-8`); "" when absent.
 pub(super) fn content_type(headers: &axum::http::HeaderMap) -> String {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
         .to_ascii_lowercase()
+}
+
+/// A parser's message without the submitted values it quotes: a wrongly
+/// typed field may hold document text, and error messages (and the logs
+/// that keep them) must not carry it. Field names and the expected types
+/// stay.
+pub fn scrub_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    loop {
+        // `"…"`: a submitted string.
+        let quote = rest.find('"');
+        // `unknown variant `…``: a submitted value in backticks.
+        let variant = rest.find("variant `").map(|p| p + "variant ".len());
+        match (quote, variant) {
+            (Some(q), v) if v.is_none_or(|v| q < v) => {
+                out.push_str(rest[..q].trim_end());
+                // The closing quote (serde writes strings Debug-escaped).
+                let after = &rest[q + 1..];
+                let mut escaped = false;
+                let close = after.char_indices().find(|&(_, c)| {
+                    let end = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    end
+                });
+                rest = close.map_or("", |(e, _)| &after[e + 1..]);
+            }
+            (_, Some(v)) => {
+                out.push_str(rest[..v].trim_end());
+                let after = &rest[v + 1..];
+                rest = after.find('`').map_or("", |e| &after[e + 1..]);
+            }
+            _ => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
 }
 
 /// A JSON body of type `T`.
@@ -75,7 +118,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let content_type = content_type(req.headers());
-        if !content_type.starts_with("application/json") {
+        if content_type != "application/json" {
             return Err(ApiError::UnsupportedMediaType(format!(
                 "the body must be application/json (got {:?})",
                 if content_type.is_empty() {
@@ -96,15 +139,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             ))
         })?;
         let de = &mut serde_json::Deserializer::from_str(text);
-        let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let value: T = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let path = e.path().to_string();
-            let inner = e.into_inner();
+            let inner = scrub_values(&e.into_inner().to_string());
             // `?` marks a position the parser never reached (syntax errors).
             if path == "." || path.is_empty() || path.contains('?') {
                 ApiError::BadRequest(format!("invalid JSON body: {inner}"))
             } else {
                 ApiError::BadRequest(format!("field `{path}`: {inner}"))
             }
+        })?;
+        // One JSON value and nothing after it: `{…} garbage` is not JSON.
+        de.end().map_err(|e| {
+            ApiError::BadRequest(format!(
+                "invalid JSON body: something follows the JSON value ({e})"
+            ))
         })?;
         Ok(JsonBody(value))
     }
@@ -120,7 +169,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| QueryParams(q.0))
-            .map_err(|e| ApiError::BadRequest(e.body_text()))
+            .map_err(|e| ApiError::BadRequest(scrub_values(&e.body_text())))
     }
 }
 
@@ -134,6 +183,33 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathPar
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| PathParams(p.0))
-            .map_err(|e| ApiError::BadRequest(e.body_text()))
+            .map_err(|e| ApiError::BadRequest(scrub_values(&e.body_text())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub_values;
+
+    #[test]
+    fn messages_keep_fields_and_types_but_not_submitted_values() {
+        for (message, want) in [
+            (
+                "invalid type: string \"机密★1年 关于某工程\", expected a boolean at line 1 column 40",
+                "invalid type: string, expected a boolean at line 1 column 40",
+            ),
+            (
+                "unknown variant `机密`, expected `text` or `html`",
+                "unknown variant, expected `text` or `html`",
+            ),
+            ("missing field `item_id`", "missing field `item_id`"),
+            (
+                "unknown field `colour`, expected one of `item_id`, `content`",
+                "unknown field `colour`, expected one of `item_id`, `content`",
+            ),
+            ("invalid type: string \"a\\\"b\", expected u64", "invalid type: string, expected u64"),
+        ] {
+            assert_eq!(scrub_values(message), want, "{message}");
+        }
     }
 }

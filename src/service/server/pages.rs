@@ -67,9 +67,11 @@ fn mac(secret: &str, message: &str) -> String {
     hmac_hex(secret, message.as_bytes())
 }
 
-/// The cookie value for a token: `id.expiry.hmac`.
-pub fn session_value(secret: &str, token_id: &str, expires: i64) -> String {
-    let body = format!("{token_id}.{expires}");
+/// The cookie value for a session: `session id.expiry.hmac` (the HMAC
+/// spares the database a lookup for a forged cookie; the session row is what
+/// makes it live).
+pub fn session_value(secret: &str, session_id: &str, expires: i64) -> String {
+    let body = format!("{session_id}.{expires}");
     format!("{body}.{}", mac(secret, &body))
 }
 
@@ -111,7 +113,7 @@ pub async fn caller_from_session(
     let Some(value) = cookie_value(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let Some(token_id) = verify_session(&state.session_secret, value) else {
+    let Some(session_id) = verify_session(&state.session_secret, value) else {
         return Err(ApiError::Unauthorized);
     };
     if parts.method != Method::GET && parts.method != Method::HEAD {
@@ -127,6 +129,10 @@ pub async fn caller_from_session(
             ));
         }
     }
+    // The session must still exist: signing out (or a revoked token) ends it.
+    let Some(token_id) = state.store.session_token(&session_id).await? else {
+        return Err(ApiError::Unauthorized);
+    };
     let token = state.store.token_by_id(&token_id).await?;
     token.map(Some).ok_or(ApiError::Unauthorized)
 }
@@ -139,8 +145,18 @@ fn check_same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
         .get("host")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    if origin_host != host {
+    // Scheme and host must both be this site's: `http://` is not the same
+    // site as `https://` (behind a TLS proxy, X-Forwarded-Proto says which).
+    let scheme = if headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+    {
+        "https"
+    } else {
+        "http"
+    };
+    if !origin.eq_ignore_ascii_case(&format!("{scheme}://{host}")) {
         return Err(ApiError::Forbidden(format!(
             "cross-site request refused (Origin {origin} is not this site)"
         )));
@@ -293,7 +309,19 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, req: Request) 
             .into_response();
     };
     let expires = chrono::Utc::now().timestamp() + SESSION_SECONDS;
-    let value = session_value(&state.session_secret, &info.id, expires);
+    let session_id = crate::service::store::random_id("ss");
+    let expires_at = chrono::DateTime::from_timestamp(expires, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    if let Err(e) = state
+        .store
+        .create_session(&session_id, &info.id, &expires_at)
+        .await
+    {
+        return ApiError::from(e).into_response();
+    }
+    let value = session_value(&state.session_secret, &session_id, expires);
     tracing::info!(token_id = %info.id, "signed in");
     let secure = if https { "; Secure" } else { "" };
     let cookie = format!(
@@ -355,6 +383,12 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, req: Request)
         if !constant_time_eq(&sent, &csrf_for(&state.session_secret, &session)) {
             return ApiError::Forbidden("missing or wrong CSRF token".into()).into_response();
         }
+        // End the session where it lives, not only in this browser.
+        if let Some(session_id) = verify_session(&state.session_secret, &session) {
+            if let Err(e) = state.store.end_session(&session_id).await {
+                return ApiError::from(e).into_response();
+            }
+        }
     }
     let mut resp = redirect("/login");
     resp.headers_mut().insert(
@@ -373,6 +407,8 @@ async fn check_page(caller: PageCaller) -> Response {
         r##"<h1>草稿自查</h1>
 <p class="muted">粘贴稿件正文或网页 HTML，或打开文件，然后点“检查”。检查结果不会被记录。</p>
 <form id="check-form">
+<label for="draft-title">标题</label>
+<input id="draft-title" name="title" type="text" style="width:100%" placeholder="发布时的标题（也会检查）">
 <label for="draft">稿件内容</label>
 <textarea id="draft" name="draft"></textarea>
 <div class="row">

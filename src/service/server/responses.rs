@@ -17,6 +17,8 @@ use utoipa::{IntoResponses, ToSchema};
 pub struct ReviewView {
     #[serde(flatten)]
     pub record: ReviewRecord,
+    /// The id of the CMS token that submitted it (items are scoped by it).
+    pub cms: String,
     /// Whether this review lets the item go online (it is `approved`).
     pub publishable: bool,
     /// The item's text, for officers and admins (kept only for items that
@@ -36,6 +38,7 @@ impl ReviewView {
     pub fn new(record: ReviewRecord) -> ReviewView {
         ReviewView {
             publishable: record.status == Status::Approved,
+            cms: record.token_id.clone(),
             record,
             content: None,
             resolutions: None,
@@ -138,6 +141,9 @@ pub struct QueueView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemView {
     pub item_id: String,
+    /// The id of the CMS token whose item this is (items are scoped by it).
+    pub cms: String,
+    /// The review of the content submitted last: it decides `publishable`.
     pub current_review_id: String,
     pub status: Status,
     pub publishable: bool,

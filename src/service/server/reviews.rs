@@ -52,11 +52,13 @@ pub struct ReviewRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
-    /// May be left out when attachments are given.
+    /// May be left out when a title or attachments are given.
     #[serde(default)]
     content: String,
     #[serde(default)]
     format: Format,
+    /// The title the item will be published under (scanned too).
+    title: Option<String>,
     #[serde(default)]
     attachments: Vec<AttachmentInput>,
 }
@@ -123,7 +125,7 @@ pub async fn check_draft(
         &[Role::Editor, Role::Officer, Role::Cms, Role::Admin],
         "checking a draft",
     )?;
-    let item = publish::check(&state, req.content, req.format, uploads).await?;
+    let item = publish::check(&state, req.content, req.format, req.title, uploads).await?;
     Ok(Json(item.into()))
 }
 
@@ -312,32 +314,64 @@ pub async fn resolve_review(
     Ok(Json(view))
 }
 
-/// An item's reviews, and whether it may be online now.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ItemQuery {
+    /// Officers and admins: the id of the CMS token whose item this is,
+    /// needed when several CMSs used the same item id.
+    cms: Option<String>,
+}
+
+/// An item's reviews, and whether it may be online now: `publishable` is
+/// the decision on the content submitted last.
 #[utoipa::path(get, path = "/api/v1/items/{item_id}", tag = "reviews",
-    params(("item_id" = String, Path, description = "The CMS's id of the item")),
+    params(("item_id" = String, Path, description = "The CMS's id of the item"), ItemQuery),
     responses((status = 200, body = ItemView), InputErrors, NotFoundError, AuthErrors),
     security(("bearer" = [])))]
 pub async fn get_item(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(item_id): PathParams<String>,
+    QueryParams(q): QueryParams<ItemQuery>,
 ) -> Result<Json<ItemView>, ApiError> {
     caller.require(
         &[Role::Cms, Role::Officer, Role::Admin],
         "reading item history",
     )?;
-    let history: Vec<ReviewRecord> = state
+    let not_found = || ApiError::NotFound(format!("no reviews of item {item_id}"));
+    // A CMS sees its own items only; officers pick the CMS when the id is
+    // ambiguous.
+    let scope = if caller.0.role == Role::Cms {
+        caller.0.id.clone()
+    } else if let Some(cms) = q.cms {
+        cms
+    } else {
+        let scopes = state.store.item_scopes(&item_id).await?;
+        match scopes.as_slice() {
+            [] => return Err(not_found()),
+            [one] => one.clone(),
+            _ => {
+                return Err(ApiError::BadRequest(format!(
+                    "item {item_id} was submitted by {} CMS tokens: give query `cms` (a token id)",
+                    scopes.len()
+                )))
+            }
+        }
+    };
+    let history = state.store.item_history(&scope, &item_id).await?;
+    let current_id = state
         .store
-        .item_history(&item_id)
+        .current_review_id(&scope, &item_id)
         .await?
-        .into_iter()
-        .filter(|r| caller.0.role != Role::Cms || r.token_id == caller.0.id)
-        .collect();
+        .ok_or_else(not_found)?;
     let current = history
-        .last()
-        .ok_or_else(|| ApiError::NotFound(format!("no reviews of item {item_id}")))?;
+        .iter()
+        .find(|r| r.review_id == current_id)
+        .ok_or_else(not_found)?;
     Ok(Json(ItemView {
         item_id: item_id.clone(),
+        cms: scope.clone(),
         current_review_id: current.review_id.clone(),
         status: current.status,
         publishable: current.status == Status::Approved,

@@ -42,7 +42,7 @@ impl<T: DeserializeOwned + WithAttachments + Send> FromRequest<AppState> for Ite
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let content_type = super::extractors::content_type(req.headers());
-        if content_type.starts_with("multipart/form-data") {
+        if content_type == "multipart/form-data" {
             return from_multipart(req, state).await;
         }
         let JsonBody(mut fields) =
@@ -177,7 +177,7 @@ async fn from_multipart<T: DeserializeOwned + WithAttachments>(
     let value = serde_json::Value::Object(fields);
     let mut parsed: T = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
+        let inner = super::extractors::scrub_values(&e.into_inner().to_string());
         if path == "." || path.is_empty() {
             ApiError::BadRequest(format!("invalid form: {inner}"))
         } else {

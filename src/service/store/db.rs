@@ -50,6 +50,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// SHA-256 (hex) of `parts`, each framed by its length (u64, little
+/// endian) so that no choice of contents makes two different lists of parts
+/// hash alike (`"a\nb" + "c"` and `"a" + "b\nc"` did under plain joining).
+pub fn framed_sha256<'p>(parts: impl IntoIterator<Item = &'p [u8]>) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hex::encode(hasher.finalize())
+}
+
 /// A random id with a prefix: `rv_3f2a…` (64 bits of OS randomness).
 pub fn random_id(prefix: &str) -> String {
     let mut buf = [0u8; 8];

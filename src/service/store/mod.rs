@@ -15,6 +15,7 @@
 //!   with the chain;
 //! - only token hashes are stored, never the tokens.
 
+mod anchors;
 mod chain;
 mod db;
 mod deliveries;
@@ -22,12 +23,15 @@ mod records;
 mod resolutions;
 mod reviews;
 mod schema;
+mod sessions;
 mod settings;
 mod tokens;
 
+pub use anchors::StoredAnchor;
 pub use chain::ChainReport;
 pub use db::{
-    now, parse_decision, random_id, sha256_hex, Backend, ContentRetention, Store, StoreError,
+    framed_sha256, now, parse_decision, random_id, sha256_hex, Backend, ContentRetention, Store,
+    StoreError,
 };
 pub use records::{
     AttachmentRecord, Delivery, DeliveryAttempt, NewResolution, NewReview, ResolutionRecord,

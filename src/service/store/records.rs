@@ -1,7 +1,7 @@
 //! The records the store keeps and hands out: tokens, reviews with their
 //! attachments, resolutions, callback deliveries.
 
-use crate::engine::verdict::{Decision, Finding};
+use crate::engine::verdict::{Decision, Finding, Omitted};
 use crate::service::workflow::{Action, Role, Status, Transition};
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -32,6 +32,8 @@ pub struct NewReview {
     pub findings: Vec<Finding>,
     pub attachments: Vec<AttachmentRecord>,
     pub incomplete: Option<String>,
+    /// Findings not listed because of the caps, counted per rule.
+    pub omitted: Vec<Omitted>,
     pub lexicon_version: String,
     pub engine_version: String,
 }
@@ -47,6 +49,9 @@ pub struct AttachmentRecord {
     pub findings: Vec<Finding>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+    /// Findings not listed because of the caps, counted per rule.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub omitted: Vec<Omitted>,
 }
 
 /// A recorded review.
@@ -73,6 +78,10 @@ pub struct ReviewRecord {
     pub attachments: Vec<AttachmentRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
+    /// Findings not listed because of the caps, counted per rule ("and N
+    /// more").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
     #[serde(skip)]
     pub content: Option<String>,
     pub lexicon_version: String,

@@ -2,7 +2,9 @@
 //! and reading them back.
 
 use super::chain::findings_hash;
-use super::db::{now, parse_decision, random_id, ContentRetention, Result, Store, StoreError};
+use super::db::{
+    now, parse_decision, random_id, sha256_hex, ContentRetention, Result, Store, StoreError,
+};
 use super::records::{NewReview, ReviewRecord};
 use crate::engine::verdict::Decision;
 use crate::service::workflow::Status;
@@ -15,7 +17,7 @@ impl Store {
     const REVIEW_COLUMNS: &'static str =
         "id, item_id, content_hash, format, title, submitter, department, channel, \
          url, callback_url, token_id, decision, status, level, findings, incomplete, content, \
-         lexicon_version, engine_version, created_at, updated_at, attachments";
+         lexicon_version, engine_version, created_at, updated_at, attachments, omitted";
 
     fn review_from_row(row: &AnyRow) -> Result<ReviewRecord> {
         let id: String = row.try_get("id")?;
@@ -51,6 +53,12 @@ impl Store {
                 }
             },
             incomplete: row.try_get("incomplete")?,
+            omitted: match row.try_get::<Option<String>, _>("omitted")? {
+                None => Vec::new(),
+                Some(json) => {
+                    serde_json::from_str(&json).map_err(|e| corrupt(format!("omitted: {e}")))?
+                }
+            },
             content: row.try_get("content")?,
             lexicon_version: row.try_get("lexicon_version")?,
             engine_version: row.try_get("engine_version")?,
@@ -60,12 +68,16 @@ impl Store {
     }
 
     /// Records a review, or returns the existing one for the same item and
-    /// content (`false` = not newly created).
+    /// content (`false` = not newly created). Either way the review becomes
+    /// its item's current one: what is publishable is the decision on the
+    /// content submitted last.
     pub async fn record_review(&self, new: NewReview) -> Result<(ReviewRecord, bool)> {
         if let Some(existing) = self
-            .review_by_item_hash(&new.item_id, &new.content_hash)
+            .review_by_item_hash(&new.token_id, &new.item_id, &new.content_hash)
             .await?
         {
+            self.make_current(&existing, new.submitter.as_deref())
+                .await?;
             return Ok((existing, false));
         }
         let at = now();
@@ -73,21 +85,33 @@ impl Store {
         let findings_json = serde_json::to_string(&new.findings).unwrap_or_else(|_| "[]".into());
         let attachments_json = (!new.attachments.is_empty())
             .then(|| serde_json::to_string(&new.attachments).unwrap_or_else(|_| "[]".into()));
+        let omitted_json = (!new.omitted.is_empty())
+            .then(|| serde_json::to_string(&new.omitted).unwrap_or_else(|_| "[]".into()));
         let keep_content =
             new.decision != Decision::Pass || self.retention == ContentRetention::All;
+        let stored = keep_content.then_some(new.content.as_str());
         let id = random_id("rv");
+        // Every field of the row that no later event changes, so that
+        // `verify_chain` can compare each one with the row.
         let payload = serde_json::json!({
             "item_id": new.item_id,
+            "token_id": new.token_id,
             "content_hash": new.content_hash,
-            "decision": new.decision,
-            "status": status,
-            "level": 1,
-            "findings_hash": findings_hash(&findings_json, attachments_json.as_deref()),
-            "lexicon_version": new.lexicon_version,
-            "engine_version": new.engine_version,
+            "stored_content_hash": stored.map(|c| sha256_hex(c.as_bytes())),
+            "format": new.format,
             "title": new.title,
             "submitter": new.submitter,
             "department": new.department,
+            "channel": new.channel,
+            "url": new.url,
+            "callback_url": new.callback_url,
+            "decision": new.decision,
+            "status": status,
+            "level": 1,
+            "findings_hash": findings_hash(&findings_json, attachments_json.as_deref(), omitted_json.as_deref()),
+            "incomplete": new.incomplete,
+            "lexicon_version": new.lexicon_version,
+            "engine_version": new.engine_version,
         })
         .to_string();
 
@@ -96,7 +120,7 @@ impl Store {
         self.lock_chain(&mut tx).await?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO reviews ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-             $15, $16, $17, $18, $19, $20, $21, $22)",
+             $15, $16, $17, $18, $19, $20, $21, $22, $23)",
             Self::REVIEW_COLUMNS
         ))
         .bind(&id)
@@ -115,12 +139,13 @@ impl Store {
         .bind(1i64)
         .bind(&findings_json)
         .bind(&new.incomplete)
-        .bind(keep_content.then_some(new.content.as_str()))
+        .bind(stored)
         .bind(&new.lexicon_version)
         .bind(&new.engine_version)
         .bind(&at)
         .bind(&at)
         .bind(attachments_json.as_deref())
+        .bind(omitted_json.as_deref())
         .execute(&mut *tx)
         .await;
         if let Err(e) = inserted {
@@ -128,13 +153,16 @@ impl Store {
             drop(tx);
             drop(_guard);
             if let Some(existing) = self
-                .review_by_item_hash(&new.item_id, &new.content_hash)
+                .review_by_item_hash(&new.token_id, &new.item_id, &new.content_hash)
                 .await?
             {
+                self.make_current(&existing, new.submitter.as_deref())
+                    .await?;
                 return Ok((existing, false));
             }
             return Err(e.into());
         }
+        Self::set_current(&mut tx, &new.token_id, &new.item_id, &id, &at).await?;
         let actor = new
             .submitter
             .clone()
@@ -150,11 +178,102 @@ impl Store {
         Ok((record, true))
     }
 
-    async fn review_by_item_hash(&self, item_id: &str, hash: &str) -> Result<Option<ReviewRecord>> {
+    /// Points the item at an existing review again (a resubmission of older
+    /// content), recorded as a `resubmitted` event; nothing when it is
+    /// current already.
+    async fn make_current(&self, review: &ReviewRecord, submitter: Option<&str>) -> Result<()> {
+        let current = self
+            .current_review_id(&review.token_id, &review.item_id)
+            .await?;
+        if current.as_deref() == Some(review.review_id.as_str()) {
+            return Ok(());
+        }
+        let at = now();
+        let payload = serde_json::json!({
+            "token_id": review.token_id,
+            "item_id": review.item_id,
+        })
+        .to_string();
+        let _guard = self.append_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        self.lock_chain(&mut tx).await?;
+        Self::set_current(
+            &mut tx,
+            &review.token_id,
+            &review.item_id,
+            &review.review_id,
+            &at,
+        )
+        .await?;
+        let actor = submitter.unwrap_or(&review.token_id);
+        self.append_event(
+            &mut tx,
+            &review.review_id,
+            "resubmitted",
+            actor,
+            &payload,
+            &at,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_current(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        scope: &str,
+        item_id: &str,
+        review_id: &str,
+        at: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO items (scope, item_id, current_review_id, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (scope, item_id) DO UPDATE SET current_review_id = excluded.current_review_id, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(scope)
+        .bind(item_id)
+        .bind(review_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The review an item of this CMS shows now.
+    pub async fn current_review_id(&self, scope: &str, item_id: &str) -> Result<Option<String>> {
+        let row =
+            sqlx::query("SELECT current_review_id FROM items WHERE scope = $1 AND item_id = $2")
+                .bind(scope)
+                .bind(item_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.try_get("current_review_id")).transpose()?)
+    }
+
+    /// The CMS scopes that have an item with this id (officers look across
+    /// them).
+    pub async fn item_scopes(&self, item_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT scope FROM items WHERE item_id = $1 ORDER BY scope")
+            .bind(item_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("scope")?))
+            .collect()
+    }
+
+    async fn review_by_item_hash(
+        &self,
+        scope: &str,
+        item_id: &str,
+        hash: &str,
+    ) -> Result<Option<ReviewRecord>> {
         let row = sqlx::query(&format!(
-            "SELECT {} FROM reviews WHERE item_id = $1 AND content_hash = $2",
+            "SELECT {} FROM reviews WHERE token_id = $1 AND item_id = $2 AND content_hash = $3",
             Self::REVIEW_COLUMNS
         ))
+        .bind(scope)
         .bind(item_id)
         .bind(hash)
         .fetch_optional(&self.pool)
@@ -173,12 +292,13 @@ impl Store {
         row.as_ref().map(Self::review_from_row).transpose()
     }
 
-    /// Every review of an item, oldest first.
-    pub async fn item_history(&self, item_id: &str) -> Result<Vec<ReviewRecord>> {
+    /// Every review of an item of one CMS, oldest first.
+    pub async fn item_history(&self, scope: &str, item_id: &str) -> Result<Vec<ReviewRecord>> {
         let rows = sqlx::query(&format!(
-            "SELECT {} FROM reviews WHERE item_id = $1 ORDER BY created_at, id",
+            "SELECT {} FROM reviews WHERE token_id = $1 AND item_id = $2 ORDER BY created_at, id",
             Self::REVIEW_COLUMNS
         ))
+        .bind(scope)
         .bind(item_id)
         .fetch_all(&self.pool)
         .await?;

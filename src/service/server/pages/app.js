@@ -58,8 +58,11 @@ function showError(region, err) {
 // characters before a hit cannot shift it. Built in one DocumentFragment so a
 // 100 KB draft with hundreds of findings renders in one layout pass.
 function renderHighlighted(container, content, findings, onSelect) {
+  // Findings in a field (the title) carry a location; their offsets are
+  // not in the text shown here, so they are listed, not highlighted.
   const spans = findings
     .map((f, i) => ({ i, start: f.start_utf16 ?? f.start, end: f.end_utf16 ?? f.end, f }))
+    .filter((s) => !s.f.location)
     .sort((a, b) => a.start - b.start || b.end - a.end);
   const frag = document.createDocumentFragment();
   let pos = 0;
@@ -93,7 +96,7 @@ function findingDetail(f) {
 }
 
 // The content, the findings list beside it, and the detail of the selected one.
-function showFindings(root, content, findings) {
+function showFindings(root, content, findings, omitted) {
   const view = el("div", { class: "content", id: "content-view", "aria-label": "稿件内容（问题已标出）" });
   const list = el("ul", { class: "findings", id: "findings-list", "aria-label": "问题列表" });
   const detail = el("div", { id: "finding-detail", "aria-live": "polite" });
@@ -107,8 +110,13 @@ function showFindings(root, content, findings) {
   const marks = renderHighlighted(view, content, findings, select);
   findings.forEach((f, i) => {
     list.append(el("li", {}, el("button", { type: "button", onclick: () => select(i), "data-rule": f.rule },
-      el("span", { class: `sev ${f.severity}` }, SEVERITY_TEXT[f.severity]), ` ${CATEGORY_TEXT[f.category] || f.category}：${f.text.length > 30 ? f.text.slice(0, 30) + "…" : f.text}`)));
+      el("span", { class: `sev ${f.severity}` }, SEVERITY_TEXT[f.severity]), ` ${f.location ? f.location + " " : ""}${CATEGORY_TEXT[f.category] || f.category}：${f.text.length > 30 ? f.text.slice(0, 30) + "…" : f.text}`)));
   });
+  // Findings left out of the list by the caps: "and N more".
+  for (const o of omitted || []) {
+    list.append(el("li", { class: "muted", "data-omitted": o.rule },
+      `另有 ${o.count} 处同类问题（规则 ${o.rule}，${CATEGORY_TEXT[o.category] || o.category}）未逐条列出`));
+  }
   root.replaceChildren(el("div", { class: "layout" },
     el("section", { "aria-label": "稿件" },
       findings.length ? el("a", { class: "skip", href: "#findings-list" }, `跳过正文中的 ${findings.length} 处标记，到问题列表`) : null, view),
@@ -182,15 +190,16 @@ function initCheck() {
     e.preventDefault();
     const content = $("#draft").value;
     const format = $("#draft-format").value;
-    if (!content.trim() && !attachments.length) { showError(result, new Error("请粘贴稿件内容或选择文件")); return; }
+    const title = $("#draft-title").value.trim() || null;
+    if (!content.trim() && !title && !attachments.length) { showError(result, new Error("请粘贴稿件内容或选择文件")); return; }
     result.replaceChildren(el("p", { class: "muted" }, "检查中…"));
     try {
-      const verdict = await api("POST", "/api/v1/check", { content, format, attachments });
+      const verdict = await api("POST", "/api/v1/check", { content, format, title, attachments });
       const banner = el("div", { class: `banner ${verdict.decision}`, role: "status", id: "decision" },
         DECISION_TEXT[verdict.decision], el("div", { style: "font-weight:normal" }, advice(verdict)));
       const body = el("div");
       result.replaceChildren(banner, body);
-      if (content.trim()) showFindings(body, content, verdict.findings);
+      if (content.trim() || verdict.findings.length) showFindings(body, content, verdict.findings, verdict.omitted);
       const files = attachmentResults(verdict.attachments);
       if (files) result.append(files);
       // One short sentence for screen readers, not the whole draft.
@@ -250,11 +259,11 @@ async function initItem() {
     body.replaceChildren(el("p", { class: "muted" }, "正文未保存（通过的信息只保存摘要值）。"),
       el("ul", { class: "findings", id: "findings-list" }, review.findings.map((f) => el("li", {}, findingDetail(f)))));
   } else {
-    showFindings(body, review.content, review.findings);
+    showFindings(body, review.content || "", review.findings, review.omitted);
   }
   // History of the item.
   try {
-    const item = await api("GET", `/api/v1/items/${encodeURIComponent(review.item_id)}`);
+    const item = await api("GET", `/api/v1/items/${encodeURIComponent(review.item_id)}?cms=${encodeURIComponent(review.cms)}`);
     region.append(el("h2", {}, "历史版本与审查记录"), el("div", { class: "table-wrap" }, el("table", { id: "history" },
       el("thead", {}, el("tr", {}, ["提交时间", "检查结果", "状态", "审查编号"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, item.history.map((h) => el("tr", {}, el("td", {}, h.created_at), el("td", {}, DECISION_SHORT[h.decision]), el("td", {}, STATUS_TEXT[h.status]),
