@@ -428,3 +428,135 @@ fn a_misnamed_zip_is_read_for_what_it_is() {
     let out = run_with_stdin(&["scan", "--format", "jsonl"], "机密★1年\n正文");
     assert!(jsonl(&out)[0]["findings"][0].get("location").is_none());
 }
+
+/// A FIFO named `*.txt` in a folder used to block the run forever: only
+/// regular files are read, and what was skipped is said.
+#[test]
+fn a_fifo_in_a_folder_is_skipped_and_named() {
+    let dir = temp_dir("fifo");
+    std::fs::write(dir.join("a.txt"), "普通新闻稿").unwrap();
+    let status = Command::new("mkfifo")
+        .arg(dir.join("pipe.txt"))
+        .status()
+        .expect("mkfifo (coreutils)");
+    assert!(status.success());
+    let mut child = baomi()
+        .args(["scan", "--format", "jsonl"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded: a hang fails the test instead of blocking the suite.
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("baomi scan blocked on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pipe.txt") && stderr.contains("not a regular file"),
+        "{stderr}"
+    );
+    let records = jsonl(&out);
+    assert_eq!(records.len(), 1, "only a.txt: {records:?}");
+}
+
+/// `baomi audit anchor` signs the head; cutting the end of the chain off
+/// (the last event and its review) is then found by `baomi audit verify`.
+#[test]
+fn an_anchor_finds_a_chain_cut_at_its_end() {
+    let dir = temp_dir("anchor");
+    let db = format!("sqlite://{}/a.sqlite", dir.display());
+    let in_dir = |args: &[&str]| baomi().args(args).current_dir(&dir).output().unwrap();
+    // Two reviews through the real service code, recorded by the store.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let last_id = rt.block_on(async {
+        use baomi::service::store::{ContentRetention, NewReview, Store};
+        let store = Store::connect(&db, ContentRetention::Flagged)
+            .await
+            .unwrap();
+        let mut last = String::new();
+        for (item, content) in [("x-1", "第一篇"), ("x-2", "第二篇")] {
+            let (r, _) = store
+                .record_review(NewReview {
+                    item_id: item.into(),
+                    content: content.into(),
+                    format: "text".into(),
+                    content_hash: baomi::service::store::sha256_hex(content.as_bytes()),
+                    title: None,
+                    submitter: None,
+                    department: None,
+                    channel: None,
+                    url: None,
+                    callback_url: None,
+                    token_id: "tk_cli".into(),
+                    decision: baomi::Decision::Pass,
+                    findings: Vec::new(),
+                    attachments: Vec::new(),
+                    incomplete: None,
+                    omitted: Vec::new(),
+                    lexicon_version: "lex".into(),
+                    engine_version: "0".into(),
+                })
+                .await
+                .unwrap();
+            last = r.review_id;
+        }
+        store.close().await;
+        last
+    });
+    let anchored = in_dir(&["audit", "anchor", "--database-url", &db]);
+    assert!(
+        anchored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&anchored.stderr)
+    );
+    let line = stdout(&anchored);
+    assert!(line.starts_with("baomi-anchor v1 seq=2 "), "{line}");
+    assert!(dir.join("baomi-audit.key").exists() && dir.join("baomi-anchors.txt").exists());
+    let ok = in_dir(&["audit", "verify", "--database-url", &db]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("anchors hold"), "{}", stdout(&ok));
+    rt.block_on(async {
+        use baomi::service::store::{ContentRetention, Store};
+        let store = Store::connect(&db, ContentRetention::Flagged)
+            .await
+            .unwrap();
+        store
+            .execute_raw("DELETE FROM events WHERE seq = 2")
+            .await
+            .unwrap();
+        store
+            .execute_raw(&format!("DELETE FROM reviews WHERE id = '{last_id}'"))
+            .await
+            .unwrap();
+        store
+            .execute_raw("DELETE FROM items WHERE item_id = 'x-2'")
+            .await
+            .unwrap();
+        // Whoever cut the chain also dropped the database's anchors.
+        store.execute_raw("DELETE FROM anchors").await.unwrap();
+        store.close().await;
+    });
+    let broken = in_dir(&["audit", "verify", "--database-url", &db]);
+    assert_eq!(broken.status.code(), Some(1), "{}", stdout(&broken));
+    assert!(
+        stdout(&broken).contains("deleted from its end"),
+        "{}",
+        stdout(&broken)
+    );
+}

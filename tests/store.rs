@@ -19,6 +19,8 @@ on_both_backends!(
     the_chain_verifies_and_names_what_was_tampered_with,
     a_finished_resolution_queues_one_delivery_and_every_attempt_is_kept,
     a_resolution_of_a_review_that_moved_meanwhile_is_a_conflict,
+    editing_any_recorded_field_of_a_review_is_found,
+    cutting_the_end_of_the_chain_is_found_by_an_anchor,
 );
 
 async fn open(on: On, dir: &TempDir) -> Store {
@@ -343,4 +345,134 @@ async fn a_database_from_an_early_build_is_adopted_with_its_rows() {
         store.item_history("tk_test", "new-1").await.unwrap().len(),
         1
     );
+}
+
+/// Every field the `submitted` event holds is compared with the row; the
+/// stored text is compared through its hash.
+async fn editing_any_recorded_field_of_a_review_is_found(on: On) {
+    let dir = TempDir::new("store-fields");
+    let store = open(on, &dir).await;
+    let mut new = review("f-1", "内部资料\n会议纪要", Decision::Review);
+    new.incomplete = Some("time budget".into());
+    let (r, _) = store.record_review(new).await.unwrap();
+    assert_eq!(store.verify_chain().await.unwrap().problem, None);
+    let id = &r.review_id;
+    for (column, value, want) in [
+        ("content", "'改过的正文'", "content"),
+        ("title", "'改过的标题'", "title"),
+        ("submitter", "'别人'", "submitter"),
+        ("department", "'别的部门'", "department"),
+        ("item_id", "'other-item'", "item_id"),
+        ("token_id", "'tk_other'", "token_id"),
+        ("created_at", "'2020-01-01T00:00:00.000Z'", "created_at"),
+        ("incomplete", "NULL", "incomplete"),
+    ] {
+        let old = match column {
+            "content" => "'内部资料\n会议纪要'".to_string(),
+            "title" => "'标题'".into(),
+            "submitter" => "'编辑甲'".into(),
+            "department" => "'办公室'".into(),
+            "item_id" => "'f-1'".into(),
+            "token_id" => "'tk_test'".into(),
+            "created_at" => format!("'{}'", r.created_at),
+            _ => "'time budget'".into(),
+        };
+        store
+            .execute_raw(&format!(
+                "UPDATE reviews SET {column} = {value} WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap();
+        let problem = store
+            .verify_chain()
+            .await
+            .unwrap()
+            .problem
+            .unwrap_or_else(|| panic!("editing {column} was not found"));
+        assert!(
+            problem.contains(id.as_str()) && problem.contains(want),
+            "{column}: {problem}"
+        );
+        assert!(
+            !problem.contains("改过") && !problem.contains("别的"),
+            "no text quoted: {problem}"
+        );
+        store
+            .execute_raw(&format!(
+                "UPDATE reviews SET {column} = {old} WHERE id = '{id}'"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.verify_chain().await.unwrap().problem,
+            None,
+            "{column} undone"
+        );
+    }
+}
+
+/// Deleting the last event together with its review leaves a chain that
+/// verifies from its start; the anchor signed before shows the cut.
+async fn cutting_the_end_of_the_chain_is_found_by_an_anchor(on: On) {
+    use baomi::service::anchors::{anchor_now, check_anchors, read_anchor_file, AnchorKey};
+    let dir = TempDir::new("store-anchor");
+    let store = open(on, &dir).await;
+    let key = AnchorKey::load_or_create(&dir.path().join("audit.key")).unwrap();
+    let file = dir.path().join("anchors.txt");
+    store
+        .record_review(review("a-1", "第一篇", Decision::Pass))
+        .await
+        .unwrap();
+    let (last, _) = store
+        .record_review(review("a-2", "第二篇", Decision::Review))
+        .await
+        .unwrap();
+    let anchor = anchor_now(&store, &key, Some(&file))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(anchor.seq, 2);
+    let given = read_anchor_file(&file).unwrap();
+    assert_eq!(given, vec![anchor.clone()]);
+    let trusted = [key.public_hex()];
+    assert_eq!(
+        check_anchors(&store, &given, &trusted)
+            .await
+            .unwrap()
+            .problem,
+        None
+    );
+
+    store
+        .execute_raw("DELETE FROM events WHERE seq = 2")
+        .await
+        .unwrap();
+    store
+        .execute_raw(&format!(
+            "DELETE FROM reviews WHERE id = '{}'",
+            last.review_id
+        ))
+        .await
+        .unwrap();
+    store
+        .execute_raw("DELETE FROM items WHERE item_id = 'a-2'")
+        .await
+        .unwrap();
+    // The chain alone cannot see it …
+    assert_eq!(store.verify_chain().await.unwrap().problem, None);
+    // … the anchor does.
+    let problem = check_anchors(&store, &given, &trusted)
+        .await
+        .unwrap()
+        .problem
+        .expect("the cut is found");
+    assert!(problem.contains("deleted from its end"), "{problem}");
+    // An anchor by another key is not trusted; a forged one fails its check.
+    let other = AnchorKey::load_or_create(&dir.path().join("other.key")).unwrap();
+    let forged = other.sign(1, &anchor.head, &anchor.at);
+    let problem = check_anchors(&store, &[forged], &trusted)
+        .await
+        .unwrap()
+        .problem;
+    assert!(problem.is_some_and(|p| p.contains("unknown key")));
 }

@@ -93,12 +93,27 @@ fn is_package_plumbing(name: &str) -> bool {
     name == "[Content_Types].xml" || name.ends_with(".rels") || name.ends_with('/')
 }
 
-/// Pictures go to OCR (`image` parts) and fonts have no text; by name, for
-/// the entries no relationship lists.
+/// Parts known by their names to hold no text to scan: pictures (for OCR),
+/// fonts, and the styles, themes and settings every producer writes, even
+/// where no relationship lists them.
 fn is_known_binary(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
+    let file = lower.rsplit('/').next().unwrap_or(&lower);
     lower.contains("/media/")
         || lower.contains("/fonts/")
+        || lower.contains("/theme/")
+        || lower.contains("/printersettings/")
+        || matches!(
+            file,
+            "styles.xml"
+                | "styleswitheffects.xml"
+                | "settings.xml"
+                | "fonttable.xml"
+                | "websettings.xml"
+                | "numbering.xml"
+                | "calcchain.xml"
+                | "people.xml"
+        )
         || [
             ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".wmf", ".tif", ".tiff", ".svg",
             ".odttf", ".fntdata", ".ttf",

@@ -309,3 +309,86 @@ fn excerpt(extracted: &str, hit: std::ops::Range<usize>) -> String {
     }
     out.trim().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_scan_is_a_review_never_a_pass() {
+        let engine = Engine::embedded().unwrap();
+        let cancel = Cancel::new();
+        cancel.cancel();
+        for text in ["普通新闻", "机密★1年\n关于某项工作的通知"] {
+            let v = engine.scan_until(&Document::text(text), &ScanOptions::default(), &cancel);
+            assert_eq!(
+                v.decision,
+                crate::engine::verdict::Decision::Review,
+                "{text}"
+            );
+            assert!(v.incomplete.is_some() && v.findings.is_empty());
+        }
+        // Uncancelled, the same engine decides as ever.
+        let v = engine.scan_until(
+            &Document::text("机密★1年\n关于某项工作的通知"),
+            &ScanOptions::default(),
+            &Cancel::new(),
+        );
+        assert_eq!(v.decision, crate::engine::verdict::Decision::Block);
+    }
+
+    #[test]
+    fn a_flag_set_while_deciding_stops_the_decisions() {
+        let engine = Engine::embedded().unwrap();
+        let text = "内部资料。".repeat(2_000);
+        let normalized = normalize(&text);
+        let candidates = engine.finder.find(&normalized.text);
+        assert!(candidates.len() > 256);
+        let to_extracted = |r: std::ops::Range<usize>| normalized.map.source_range(r);
+        let view = DocumentView {
+            normalized: &normalized.text,
+            extracted: &text,
+            to_extracted: &to_extracted,
+            top_start: 0,
+        };
+        let jieba = engine.jieba();
+        let mut boundaries = BoundaryChecker::new(jieba, &normalized.text);
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let entries = &engine.lexicon.entries;
+        assert!(decide(
+            entries,
+            &engine.companions,
+            &view,
+            &candidates,
+            &mut boundaries,
+            &cancel
+        )
+        .is_none());
+        let hits = decide(
+            entries,
+            &engine.companions,
+            &view,
+            &candidates,
+            &mut boundaries,
+            &Cancel::new(),
+        );
+        assert!(hits.is_some_and(|h| !h.is_empty()));
+    }
+
+    #[test]
+    fn the_verdict_lists_a_bounded_number_and_counts_the_rest() {
+        let engine = Engine::embedded().unwrap();
+        let text: String = (0..3_000).map(|i| format!("电话1380013{i:04} ")).collect();
+        let v = engine.scan(&Document::text(&text));
+        let listed = v.findings.iter().filter(|f| f.rule == "pd-0003").count();
+        assert_eq!(listed, crate::engine::cap::MAX_PER_RULE);
+        let omitted: usize = v.omitted.iter().map(|o| o.count).sum();
+        assert_eq!(listed + omitted, 3_000);
+        assert_eq!(
+            v.decision,
+            crate::engine::verdict::Decision::Block,
+            "20 mobiles or more"
+        );
+    }
+}

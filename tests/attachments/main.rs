@@ -6,6 +6,7 @@
 #[path = "../support/office.rs"]
 mod office;
 
+mod holes;
 mod hostile;
 mod readers;
 

@@ -11,12 +11,14 @@
 mod server_support;
 
 mod audit;
+mod holes;
 mod publish;
 mod records;
 mod requests;
 mod workflow;
 
 use audit::*;
+use holes::*;
 use publish::*;
 use records::*;
 use requests::*;
@@ -51,6 +53,17 @@ on_both_backends!(
     lexicon_reload_swaps_and_a_broken_lexicon_keeps_the_old,
     audit_chain_verifies_and_names_tampered_rows,
     audit_chain_names_deleted_events,
+    the_title_and_other_published_fields_are_scanned,
+    the_content_submitted_last_decides_what_is_publishable,
+    items_are_scoped_by_the_submitting_cms,
+    text_cannot_pose_as_an_attachment,
+    the_submitter_cannot_approve_under_a_padded_name,
+    findings_are_capped_and_the_rest_counted,
+    a_reload_that_empties_a_bundled_lexicon_is_refused,
+    strict_json_and_messages_without_submitted_values,
+    an_empty_item_is_refused_on_both_routes,
+    callbacks_only_to_allowed_hosts_and_never_redirected,
+    sign_out_ends_the_session_and_origin_includes_the_scheme,
 );
 
 const BLOCKED: &str = "机密★1年\n关于某项工作的通知";

@@ -121,6 +121,25 @@ pub fn docx(body: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     docx_raw(&document, extra)
 }
 
+/// The entries of `archive` plus `extra` (raw bytes, e.g. a file dropped
+/// into a .docx), as a new zip.
+pub fn rezip_with(archive: &[u8], extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(archive)).unwrap();
+    let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        entries.push((f.name().unwrap().to_string(), bytes));
+    }
+    let all: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .chain(extra.iter().copied())
+        .collect();
+    self::zip(&all)
+}
+
 /// A .docx with `document` as the whole `word/document.xml`.
 pub fn docx_raw(document: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     let content_types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
@@ -306,6 +325,20 @@ pub fn xlsx(sheets: &[Sheet], extra: &[(&str, &str)]) -> Vec<u8> {
 /// char, so the text layer reads back exactly. No font program is embedded:
 /// viewers substitute one; text extraction needs only the CMap.
 pub fn pdf(pages: &[&str]) -> Vec<u8> {
+    pdf_with(pages, &[], &[])
+}
+
+/// A PDF string in UTF-16BE with its byte-order mark, as hex: how PDFs
+/// write Chinese document properties and annotation texts.
+fn pdf_text(s: &str) -> String {
+    let hex: String = s.encode_utf16().map(|u| format!("{u:04X}")).collect();
+    format!("<FEFF{hex}>")
+}
+
+/// [`pdf`] plus document properties (`info`: key, value, e.g. `Title`) and
+/// annotations (`annots`: 0-based page, author, text). Without them the
+/// bytes are exactly `pdf`'s.
+pub fn pdf_with(pages: &[&str], info: &[(&str, &str)], annots: &[(usize, &str, &str)]) -> Vec<u8> {
     let mut chars: Vec<char> = Vec::new();
     for page in pages {
         for c in page.chars().filter(|c| *c != '\n') {
@@ -335,9 +368,22 @@ pub fn pdf(pages: &[&str]) -> Vec<u8> {
     }
     cmap.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
     objects.push(stream(cmap.as_bytes()));
+    // Annotation objects follow the pages; the Info dictionary comes last.
+    let first_annot = 7 + 2 * n;
     for (i, page) in pages.iter().enumerate() {
         let content_id = 8 + 2 * i;
-        objects.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {content_id} 0 R >>").into_bytes());
+        let refs: Vec<String> = annots
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.0 == i)
+            .map(|(k, _)| format!("{} 0 R", first_annot + k))
+            .collect();
+        let annots_entry = if refs.is_empty() {
+            String::new()
+        } else {
+            format!(" /Annots [{}]", refs.join(" "))
+        };
+        objects.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {content_id} 0 R{annots_entry} >>").into_bytes());
         let mut content = String::new();
         for (l, line) in page.lines().enumerate() {
             let hex: String = line.chars().map(|c| format!("{:04X}", code(c))).collect();
@@ -348,6 +394,26 @@ pub fn pdf(pages: &[&str]) -> Vec<u8> {
         }
         objects.push(stream(content.as_bytes()));
     }
+    for (_, author, text) in annots {
+        objects.push(
+            format!(
+                "<< /Type /Annot /Subtype /Text /Rect [50 50 70 70] /T {} /Contents {} >>",
+                pdf_text(author),
+                pdf_text(text)
+            )
+            .into_bytes(),
+        );
+    }
+    let info_entry = if info.is_empty() {
+        String::new()
+    } else {
+        let fields: Vec<String> = info
+            .iter()
+            .map(|(k, v)| format!("/{k} {}", pdf_text(v)))
+            .collect();
+        objects.push(format!("<< {} >>", fields.join(" ")).into_bytes());
+        format!(" /Info {} 0 R", objects.len())
+    };
     let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, obj) in objects.iter().enumerate() {
@@ -365,7 +431,7 @@ pub fn pdf(pages: &[&str]) -> Vec<u8> {
     }
     out.extend_from_slice(
         format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            "trailer\n<< /Size {} /Root 1 0 R{info_entry} >>\nstartxref\n{xref}\n%%EOF\n",
             objects.len() + 1
         )
         .as_bytes(),
