@@ -636,3 +636,19 @@ impl Officer {
             .expect("review JSON")
     }
 }
+
+/// A POST to the plugin's callback route, as baomi (or anyone) sends it.
+pub async fn callback(base: &str, body: &str, signature: Option<&str>) -> (u16, Value) {
+    let mut req = Client::new()
+        .post(format!("{base}/wp-json/baomi/v1/callback"))
+        .header("Content-Type", "application/json")
+        .body(body.to_string());
+    if let Some(signature) = signature {
+        req = req.header("X-Baomi-Signature", signature);
+    }
+    let p = page(req.send().await.expect("callback request")).await;
+    (
+        p.status,
+        serde_json::from_str(&p.body).unwrap_or(Value::Null),
+    )
+}

@@ -15,11 +15,14 @@ mod server_support;
 mod client;
 mod site;
 
+use baomi::service::callbacks::sign;
 use client::{xmlrpc_new_post, Editor, Officer, Post, RestClient, Visitor};
 use reqwest::Method;
 use serde_json::{json, Value};
 use server_support::poll;
-use site::{Site, CATEGORY, EDITOR_LOGIN, EDITOR_NAME, EDITOR_PASSWORD, OFFICER_NAME};
+use site::{
+    Site, CATEGORY, EDITOR_LOGIN, EDITOR_NAME, EDITOR_PASSWORD, OFFICER_NAME, WEBHOOK_SECRET,
+};
 use std::time::{Duration, Instant};
 
 const MARKING: &str = "机密★1年";
@@ -405,7 +408,40 @@ async fn case_3_an_approval_publishes_via_the_callback(t: &Ctx<'_>, held: &[(Pos
         "case 3: the callback was not accepted: {attempts}"
     );
 
+    // Only baomi's signature publishes: a forged approval is refused, and a
+    // signed one for a review the post no longer waits on is ignored.
     let (rejected, review) = &held[1];
+    let forged = |review_id: &str| {
+        json!({
+            "review_id": review_id, "item_id": format!("wp-1-{}", rejected.id),
+            "decision": "block", "status": "approved",
+            "resolution": {"action": "approve", "officer": "冒充者", "level": 3, "comment": "", "basis": ""},
+        })
+        .to_string()
+    };
+    let body = forged(review);
+    for signature in [None, Some(sign("not-the-secret", body.as_bytes()))] {
+        let (status, answer) = client::callback(&t.wp.base, &body, signature.as_deref()).await;
+        assert_eq!(status, 401, "case 3: a forged callback: {answer}");
+    }
+    let stale = forged("rv_0000000000000000");
+    let (status, answer) = client::callback(
+        &t.wp.base,
+        &stale,
+        Some(&sign(WEBHOOK_SECRET, stale.as_bytes())),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["result"].as_str()),
+        (200, Some("ignored")),
+        "case 3: {answer}"
+    );
+    assert_eq!(
+        t.status(rejected.id).await,
+        "pending",
+        "case 3: a forged callback published"
+    );
+
     t.officer
         .resolve(
             review,
