@@ -873,6 +873,31 @@ async fn case_8_with_baomi_stopped_nothing_publishes(t: &Ctx<'_>, online: &Post)
     t.visitor
         .assert_public(online, &["图书馆"], &["城东公园"])
         .await;
+
+    // A baomi that accepts the connection and never answers: the timeout
+    // (set in wp-config.php, which overrides the plugin's settings).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().take(4).collect();
+        std::thread::sleep(Duration::from_secs(30));
+        drop(held);
+    });
+    t.wp.set_config(&format!(
+        "define('BAOMI_HOOK_URL', '{silent_url}');\ndefine('BAOMI_TIMEOUT', 1);"
+    ));
+    let (id, status, answer) = t
+        .editor
+        .block_editor_save("WPT08G 干净的通知", CLEAN_2, json!({}))
+        .await;
+    t.wp.set_config("");
+    assert_eq!(status, 503, "case 8 timeout: {answer}");
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("timed out"), "case 8 timeout: {message}");
+    assert_eq!(t.status(id).await, "pending", "case 8 timeout");
+    t.visitor
+        .assert_not_public(&t.post(id, "WPT08G", "case 8 (timeout)").await, &[])
+        .await;
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` in UTC, `secs` from now (WordPress's `date_gmt`).

@@ -404,6 +404,7 @@ impl WordPress {
                  define('WP_DEBUG', true);\n\
                  define('WP_DEBUG_LOG', '{log}');\n\
                  define('WP_DEBUG_DISPLAY', false);\n\
+                 {OVERRIDES}{OVERRIDES_END}\
                  if (!defined('ABSPATH')) define('ABSPATH', __DIR__ . '/');\n\
                  require_once ABSPATH . 'wp-settings.php';\n",
                 socket = db.socket.display(),
@@ -414,7 +415,9 @@ impl WordPress {
         std::fs::write(dir.join("router.php"), ROUTER).unwrap();
         let server_log = dir.join("php-server.log");
         let mut php = Command::new("php");
-        php.args(["-S", &format!("127.0.0.1:{port}"), "-t"])
+        // Opcache checks files on every request: the test changes wp-config.php.
+        php.args(["-d", "opcache.revalidate_freq=0"])
+            .args(["-S", &format!("127.0.0.1:{port}"), "-t"])
             .arg(&root)
             .arg(dir.join("router.php"))
             // A callback from baomi may arrive while a page is being served.
@@ -455,6 +458,20 @@ impl WordPress {
         run_checked(lint, "php -l on the plugin");
     }
 
+    /// Adds PHP lines to wp-config.php (before WordPress loads), or with
+    /// `""` takes them out again: how a site overrides the plugin's settings.
+    pub fn set_config(&self, lines: &str) {
+        let path = self.root.join("wp-config.php");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let (head, tail) = config.split_once(OVERRIDES).unwrap();
+        let tail = tail.split_once(OVERRIDES_END).unwrap().1;
+        std::fs::write(
+            &path,
+            format!("{head}{OVERRIDES}{lines}\n{OVERRIDES_END}{tail}"),
+        )
+        .unwrap();
+    }
+
     /// Runs PHP with WordPress loaded (as WP-CLI would), for what the test
     /// cannot do through HTTP.
     pub fn php(&self, code: &str) -> String {
@@ -483,6 +500,9 @@ impl WordPress {
         std::fs::read_to_string(&self.debug_log).unwrap_or_default()
     }
 }
+
+const OVERRIDES: &str = "// test overrides:\n";
+const OVERRIDES_END: &str = "// end of test overrides\n";
 
 /// Everything that is not a file goes to WordPress's index.php (pretty
 /// permalinks, /wp-json/), as Apache's rewrite rules would.
