@@ -41,7 +41,10 @@
  * - REST: a publish that was held answers 403 `baomi_held` (503
  *   `baomi_unavailable` when baomi could not decide) with the post id, review
  *   id and findings; the post exists as `pending` (or, for an edit, online
- *   unchanged). XML-RPC: the same as a fault 403. The block editor shows
+ *   unchanged). The error is made after the save (rest_post_dispatch), not
+ *   by rest_pre_insert_post: the held version must exist, as a pending post
+ *   or a revision with its review id, for an officer's approval to publish
+ *   it. XML-RPC: the same as a fault 403. The block editor shows
  *   these messages in its notice area; both editors show the stored state
  *   when a post is opened, and the posts list has a 保密审查 column.
  * - The officer's decision: baomi POSTs it to /wp-json/baomi/v1/callback,
