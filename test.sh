@@ -9,6 +9,10 @@
 #   chromium, fonts-noto-cjk   tests/browser.rs drives the pages in headless Chromium
 #   playwright-core (npm) drives Chromium from tests/e2e/e2e.mjs
 #   openapi-spec-validator, schemathesis (PyPI)   tests/api_contract.rs
+#   wordpress, mariadb-server, php-cli, php-mysql, php-curl, php-xml
+#                         tests/wordpress/ copies Debian's WordPress tree, starts its
+#                         own MariaDB on a socket and PHP's server on loopback
+#                         (the packages' own apache2 and mariadb services are not used)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -19,6 +23,13 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_missing+=(postgr
 command -v wrk >/dev/null || apt_missing+=(wrk)
 [[ -x /usr/bin/chromium ]] || apt_missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_missing+=(fonts-noto-cjk)
+[[ -f /usr/share/wordpress/wp-settings.php ]] || apt_missing+=(wordpress)
+[[ -x /usr/sbin/mariadbd ]] || apt_missing+=(mariadb-server)
+php_modules=$(php -m 2>/dev/null || true)
+command -v php >/dev/null || apt_missing+=(php-cli)
+grep -qx mysqli <<<"$php_modules" || apt_missing+=(php-mysql)
+grep -qx curl <<<"$php_modules" || apt_missing+=(php-curl)
+grep -qx xml <<<"$php_modules" || apt_missing+=(php-xml)
 if ((${#apt_missing[@]})); then
   echo "test.sh: installing ${apt_missing[*]}" >&2
   "${sudo[@]}" apt-get update -qq

@@ -560,3 +560,123 @@ fn an_anchor_finds_a_chain_cut_at_its_end() {
         stdout(&broken)
     );
 }
+
+#[test]
+fn integration_wordpress_prints_the_plugin_with_the_settings_filled_in() {
+    let dir = temp_dir("integration");
+    let db = format!("sqlite://{}/b.sqlite", dir.display());
+    let token = |role: &[&str]| {
+        let out = baomi()
+            .args([
+                "token",
+                "create",
+                "--name",
+                "门户WordPress",
+                "--database-url",
+                &db,
+            ])
+            .args(role)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout(&out).trim().to_string()
+    };
+    let cms = token(&["--role", "cms"]);
+    let print = |extra: &[&str]| {
+        baomi()
+            .args([
+                "integration",
+                "wordpress",
+                "--hook-url",
+                "http://10.1.2.3:8080/",
+            ])
+            .args(extra)
+            .env_remove("BAOMI_WEBHOOK_SECRET")
+            .output()
+            .unwrap()
+    };
+    let setting = |php: &str, name: &str| {
+        let start = format!("define( '{name}', '");
+        let rest = &php[php.find(&start).unwrap_or_else(|| panic!("no {name}")) + start.len()..];
+        rest[..rest.find("' );").unwrap()].to_string()
+    };
+
+    // The secret from the database, as `baomi serve` finds (or first makes) it.
+    let out = print(&["--token", &cms, "--database-url", &db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let php = stdout(&out);
+    assert!(php.starts_with("<?php\n"), "{php:.200}");
+    assert_eq!(setting(&php, "BAOMI_HOOK_URL"), "http://10.1.2.3:8080");
+    assert_eq!(setting(&php, "BAOMI_TOKEN"), cms);
+    let secret = setting(&php, "BAOMI_WEBHOOK_SECRET");
+    assert!(secret.starts_with("whs_"), "{secret}");
+    let again = stdout(&print(&["--token", &cms, "--database-url", &db]));
+    assert_eq!(
+        setting(&again, "BAOMI_WEBHOOK_SECRET"),
+        secret,
+        "one secret per database"
+    );
+    assert!(!php.contains("/*baomi:"), "a marker is left unfilled");
+
+    // Given, or from the config file: the database is not needed.
+    let php = stdout(&print(&["--token", &cms, "--webhook-secret", "it's\\mine"]));
+    assert_eq!(setting(&php, "BAOMI_WEBHOOK_SECRET"), r"it\'s\\mine");
+    let config = dir.join("baomi.toml");
+    std::fs::write(&config, "webhook_secret = \"from-the-config\"\n").unwrap();
+    let php = stdout(&print(&[
+        "--token",
+        &cms,
+        "--config",
+        config.to_str().unwrap(),
+    ]));
+    assert_eq!(setting(&php, "BAOMI_WEBHOOK_SECRET"), "from-the-config");
+
+    // What would not work is refused, naming why (exit 2, nothing printed).
+    let officer = token(&["--role", "officer", "--level", "1"]);
+    for (args, why) in [
+        (
+            vec!["--token", "bm_nope", "--database-url", &db],
+            "not a live token",
+        ),
+        (
+            vec!["--token", &officer, "--database-url", &db],
+            "needs a cms token",
+        ),
+        (
+            vec!["--token", " ", "--webhook-secret", "s"],
+            "--token must not be empty",
+        ),
+    ] {
+        let out = print(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(why),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = baomi()
+        .args([
+            "integration",
+            "wordpress",
+            "--hook-url",
+            "10.1.2.3:8080",
+            "--token",
+            &cms,
+        ])
+        .args(["--webhook-secret", "s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--hook-url must be an http://"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

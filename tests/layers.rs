@@ -467,8 +467,15 @@ fn the_cycle_finder_sees_a_cycle_and_the_path_reader_sees_imports() {
 
 #[test]
 fn no_source_file_is_over_700_lines_and_main_is_a_hand_over() {
+    // Rust sources of the library, the binary, the tests and the benches.
+    // (The WordPress plugin is PHP and one file by design: a must-use plugin
+    // an editor cannot switch off is a single file.)
     let mut long = Vec::new();
-    let mut todo = vec![src()];
+    let mut todo = vec![
+        src(),
+        src().with_file_name("tests"),
+        src().with_file_name("benches"),
+    ];
     while let Some(dir) = todo.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();

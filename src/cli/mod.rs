@@ -7,6 +7,7 @@
 
 mod audit;
 mod common;
+mod integration;
 mod lexicon;
 mod output;
 mod report;
@@ -49,6 +50,9 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Figures for the annual 保密自查报告.
     Report(report::ReportArgs),
+    /// Print what connects a CMS to the publish hook (the WordPress plugin).
+    #[command(subcommand)]
+    Integration(integration::IntegrationCommand),
     /// Deterministic synthetic inputs for benchmarks.
     #[command(subcommand, hide = true)]
     Synth(synth::SynthCommand),
@@ -70,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Token(cmd) => runtime().and_then(|rt| rt.block_on(token::run(cmd))),
         Command::Audit(cmd) => runtime().and_then(|rt| rt.block_on(audit::run(cmd))),
         Command::Report(args) => runtime().and_then(|rt| rt.block_on(report::run(args))),
+        Command::Integration(cmd) => runtime().and_then(|rt| rt.block_on(integration::run(cmd))),
         Command::Synth(cmd) => synth::run(cmd),
     };
     match result {

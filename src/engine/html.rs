@@ -19,6 +19,7 @@
 //! Invariant: every extracted char maps to a byte range of the input on char
 //! boundaries; ranges never go backwards.
 
+use super::html_tables::{named_entity, BLOCK_TAGS, PUBLISHED_ATTRIBUTES, VOID_TAGS};
 use super::offsets::OffsetMap;
 use std::ops::Range;
 
@@ -108,74 +109,6 @@ pub fn looks_like_html(input: &str) -> bool {
         .iter()
         .any(|t| head.contains(t))
 }
-
-const BLOCK_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "caption",
-    "center",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "option",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "title",
-    "tr",
-    "ul",
-    "body",
-    "head",
-    "html",
-];
-
-/// Attributes whose values are published in the page (shown as alt text or
-/// tooltips, or sent with the page source to every visitor).
-const PUBLISHED_ATTRIBUTES: &[&str] = &[
-    "alt",
-    "title",
-    "placeholder",
-    "aria-label",
-    "href",
-    "src",
-    "action",
-    "formaction",
-    "value",
-    "poster",
-    "cite",
-];
-
-/// Elements that have no end tag: they cannot hold hidden text.
-const VOID_TAGS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr",
-];
 
 /// An element the reader does not see (`display:none`, `visibility:hidden`,
 /// the `hidden` attribute), while it is open.
@@ -549,73 +482,6 @@ fn find_ascii_ci(haystack: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle))
         .map(|p| from + p)
-}
-
-/// The named entities that occur in Chinese CMS output. Unknown names stay
-/// literal text (they are rare, and a literal `&foo;` still scans).
-fn named_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" | "AMP" => '&',
-        "lt" | "LT" => '<',
-        "gt" | "GT" => '>',
-        "quot" | "QUOT" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{A0}',
-        "ensp" => '\u{2002}',
-        "emsp" => '\u{2003}',
-        "thinsp" => '\u{2009}',
-        "zwsp"
-        | "ZeroWidthSpace"
-        | "NegativeThinSpace"
-        | "NegativeMediumSpace"
-        | "NegativeThickSpace"
-        | "NegativeVeryThinSpace" => '\u{200B}',
-        "NoBreak" | "NonBreakingSpace" => '\u{A0}',
-        "zwnj" => '\u{200C}',
-        "zwj" => '\u{200D}',
-        "lrm" => '\u{200E}',
-        "rlm" => '\u{200F}',
-        "shy" => '\u{AD}',
-        "middot" => '·',
-        "bull" => '•',
-        "hellip" => '…',
-        "mdash" => '—',
-        "ndash" => '–',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "laquo" => '«',
-        "raquo" => '»',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "times" => '×',
-        "divide" => '÷',
-        "deg" => '°',
-        "plusmn" => '±',
-        "para" => '¶',
-        "sect" => '§',
-        "yen" => '¥',
-        "star" => '☆',
-        "starf" | "bigstar" => '★',
-        "ast" | "midast" => '*',
-        "lowbar" | "UnderBar" => '_',
-        "hyphen" | "dash" => '‐',
-        "colon" => ':',
-        "comma" => ',',
-        "period" => '.',
-        "num" => '#',
-        "lsqb" | "lbrack" => '[',
-        "rsqb" | "rbrack" => ']',
-        "lpar" => '(',
-        "rpar" => ')',
-        "sol" => '/',
-        "bsol" => '\\',
-        "NewLine" => '\n',
-        "Tab" => '\t',
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

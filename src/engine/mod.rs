@@ -19,6 +19,7 @@ pub mod cap;
 pub mod decide;
 pub mod document;
 pub mod html;
+mod html_tables;
 pub mod lexicon;
 pub mod lexicon_check;
 pub mod normalize;

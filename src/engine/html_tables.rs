@@ -1,0 +1,137 @@
+//! The tables the HTML extractor reads by: block and void tags, published
+//! attributes, named entities (a leaf: data only).
+
+pub(super) const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "center",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "ul",
+    "body",
+    "head",
+    "html",
+];
+
+/// Attributes whose values are published in the page (shown as alt text or
+/// tooltips, or sent with the page source to every visitor).
+pub(super) const PUBLISHED_ATTRIBUTES: &[&str] = &[
+    "alt",
+    "title",
+    "placeholder",
+    "aria-label",
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "value",
+    "poster",
+    "cite",
+];
+
+/// Elements that have no end tag: they cannot hold hidden text.
+pub(super) const VOID_TAGS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// The named entities that occur in Chinese CMS output. Unknown names stay
+/// literal text (they are rare, and a literal `&foo;` still scans).
+pub(super) fn named_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" | "AMP" => '&',
+        "lt" | "LT" => '<',
+        "gt" | "GT" => '>',
+        "quot" | "QUOT" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{A0}',
+        "ensp" => '\u{2002}',
+        "emsp" => '\u{2003}',
+        "thinsp" => '\u{2009}',
+        "zwsp"
+        | "ZeroWidthSpace"
+        | "NegativeThinSpace"
+        | "NegativeMediumSpace"
+        | "NegativeThickSpace"
+        | "NegativeVeryThinSpace" => '\u{200B}',
+        "NoBreak" | "NonBreakingSpace" => '\u{A0}',
+        "zwnj" => '\u{200C}',
+        "zwj" => '\u{200D}',
+        "lrm" => '\u{200E}',
+        "rlm" => '\u{200F}',
+        "shy" => '\u{AD}',
+        "middot" => '·',
+        "bull" => '•',
+        "hellip" => '…',
+        "mdash" => '—',
+        "ndash" => '–',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "laquo" => '«',
+        "raquo" => '»',
+        "copy" => '©',
+        "reg" => '®',
+        "trade" => '™',
+        "times" => '×',
+        "divide" => '÷',
+        "deg" => '°',
+        "plusmn" => '±',
+        "para" => '¶',
+        "sect" => '§',
+        "yen" => '¥',
+        "star" => '☆',
+        "starf" | "bigstar" => '★',
+        "ast" | "midast" => '*',
+        "lowbar" | "UnderBar" => '_',
+        "hyphen" | "dash" => '‐',
+        "colon" => ':',
+        "comma" => ',',
+        "period" => '.',
+        "num" => '#',
+        "lsqb" | "lbrack" => '[',
+        "rsqb" | "rbrack" => ']',
+        "lpar" => '(',
+        "rpar" => ')',
+        "sol" => '/',
+        "bsol" => '\\',
+        "NewLine" => '\n',
+        "Tab" => '\t',
+        _ => return None,
+    })
+}
