@@ -207,6 +207,18 @@ pub async fn findings_are_capped_and_the_rest_counted(on: On) {
     assert_eq!(v["decision"], "block");
     let serialized = serde_json::to_string(&v).unwrap();
     assert!(serialized.len() < 1_000_000, "{} bytes", serialized.len());
+    // The draft check answers the same way.
+    let (_, checked) = svc
+        .post("/api/v1/check", &cms, &json!({"content": content}))
+        .await;
+    let listed = checked["findings"].as_array().unwrap().len() as u64;
+    let counted: u64 = checked["omitted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(listed + counted, 10_000, "{}", checked["omitted"]);
     svc.stop().await;
 }
 

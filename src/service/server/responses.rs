@@ -3,7 +3,7 @@
 //! the server), and the error sets each route documents.
 
 use super::error::ErrorBody;
-use crate::engine::verdict::{Category, Decision, Finding};
+use crate::engine::verdict::{Category, Decision, Finding, Omitted};
 use crate::service::publish::ScannedItem;
 use crate::service::store::{
     AttachmentRecord, DeliveryAttempt, ResolutionRecord, ReviewRecord, TokenInfo,
@@ -64,6 +64,9 @@ pub struct CheckView {
     /// ran out of its budget).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<String>,
+    /// Findings not listed because of the caps, counted per rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<Omitted>,
     pub lexicon_version: String,
     pub engine_version: String,
     pub attachments: Vec<AttachmentRecord>,
@@ -75,6 +78,7 @@ impl From<ScannedItem> for CheckView {
             decision: item.decision,
             findings: item.text.findings,
             incomplete: item.text.incomplete,
+            omitted: item.text.omitted,
             lexicon_version: item.text.lexicon_version,
             engine_version: item.text.engine_version,
             attachments: item.attachments,
