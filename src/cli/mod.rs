@@ -7,6 +7,7 @@
 
 mod audit;
 mod common;
+mod eval;
 mod integration;
 mod lexicon;
 mod output;
@@ -50,6 +51,8 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Figures for the annual 保密自查报告.
     Report(report::ReportArgs),
+    /// Measure the lexicons on a labelled archive (TSV: file, expect, category).
+    Eval(eval::EvalArgs),
     /// Print what connects a CMS to the publish hook (the WordPress plugin).
     #[command(subcommand)]
     Integration(integration::IntegrationCommand),
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => runtime().and_then(|rt| rt.block_on(report::run(args))),
         Command::Integration(cmd) => runtime().and_then(|rt| rt.block_on(integration::run(cmd))),
         Command::Synth(cmd) => synth::run(cmd),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(code) => code,

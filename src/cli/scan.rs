@@ -58,7 +58,7 @@ enum FailOn {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum InputFormat {
+pub enum InputFormat {
     Auto,
     Text,
     Html,
@@ -152,6 +152,21 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Reads and scans one file as `baomi scan` does (for `baomi eval`).
+pub fn scan_path(
+    engine: &Engine,
+    path: &Path,
+    forced: InputFormat,
+    options: &ScanOptions,
+) -> Result<ScanOk, String> {
+    let input = Input {
+        name: path.display().to_string(),
+        path: Some(path.to_path_buf()),
+    };
+    let bytes = read_input(&input)?;
+    scan_input(engine, &input, bytes, forced, options)
 }
 
 /// Reads one input as a document or an attachment, as the sniffer says

@@ -331,7 +331,10 @@ fn applied_label(placed: &LinePosition) -> Option<String> {
 }
 
 /// Severity of a classification marking by where it stands (see
-/// [`Placement::Marking`]).
+/// [`Placement::Marking`]). A marking is *applied* when it stands as its own
+/// line (or in a table's 密级 field, or in brackets of its own) or opens a
+/// line before a title; it is *named* inside a sentence, in quotes or in
+/// 《》 (`标注为“秘密★1年”`, `绝密级不超过30年`, `例：机密★5年`).
 fn applied_marking(
     placed: &LinePosition,
     matched: &str,
@@ -341,37 +344,50 @@ fn applied_marking(
         return None;
     }
     let full = matched.contains('★') || matched.chars().any(|c| c.is_ascii_digit());
-    if !full {
+    // `密级：机密  保密期限：3年`, or a form's cells `密级 | 秘密 | 保密期限 | 3年`:
+    // a bare level in a marking field is as applied as a full marking.
+    let field = !full && placed.field_label_beside;
+    if !full && !field {
         // `秘密级` describes a level (`涉密载体\n秘密级\n17份`); only as the
         // very first line of a document or attachment is it a damaged mark.
         // A bare level with a number beside it is a row of a counts table
-        // (`机密 2`), unless the line is a marking field
-        // (`密级：机密 保密期限：5年`).
-        if (matched.ends_with('级') && placed.lines_above > 0)
-            || (placed.digits_beside && !placed.field_label_beside)
-        {
+        // (`机密 2`).
+        if (matched.ends_with('级') && placed.lines_above > 0) || placed.digits_beside {
             return None;
         }
     }
-    if placed.standalone || placed.bracketed {
+    let own_line = placed.standalone || placed.bracketed;
+    if own_line && (full || field) {
+        Some((
+            top,
+            "位置：完整的密级标志单独成行（或填在密级栏中），是标注在文件上的".to_string(),
+        ))
+    } else if full && placed.opens_title {
+        Some((
+            top,
+            "位置：完整的密级标志在行首、标题之前，是标注在文件上的".to_string(),
+        ))
+    } else if full && !placed.in_prose {
+        Some((
+            top,
+            "位置：完整的密级标志在标题或版头行中（不是句子），是标注在文件上的".to_string(),
+        ))
+    } else if own_line {
+        // A bare level alone on its line: at the top it is the damaged
+        // marking of the document; further down it may head a pasted one.
         if placed.near_top {
             Some((
                 top,
-                "位置：密级标志单独成行，位于文件或附件首部".to_string(),
+                "位置：密级单独成行，位于文件或附件首部".to_string(),
             ))
         } else {
             Some((
                 top.lowered()
                     .unwrap_or(Severity::Review)
                     .max(Severity::Review),
-                "位置：密级标志单独成行但不在首部，可能是粘贴进来的文件的首部".to_string(),
+                "位置：密级单独成行但不在首部，可能是粘贴进来的文件的首部".to_string(),
             ))
         }
-    } else if full {
-        Some((
-            Severity::Review,
-            "位置：完整的密级标志在句中且未加引号，无法判断是标注还是引述".to_string(),
-        ))
     } else {
         None
     }

@@ -25,24 +25,17 @@ pub struct LexiconSource {
     pub text: String,
 }
 
-/// The lexicon files compiled into the binary.
+/// The lexicon files compiled into the binary: every `lexicons/*.toml`
+/// (the list is made by `build.rs`).
 pub fn embedded_sources() -> Vec<LexiconSource> {
-    macro_rules! embed {
-        ($($name:literal),* $(,)?) => {
-            vec![$(LexiconSource {
-                name: $name.to_string(),
-                text: include_str!(concat!("../../lexicons/", $name)).to_string(),
-            }),*]
-        };
-    }
-    embed!(
-        "markings.toml",
-        "internal.toml",
-        "personal.toml",
-        "credentials.toml",
-        "sensitive.toml",
-        "register.toml",
-    )
+    const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/lexicons.rs"));
+    FILES
+        .iter()
+        .map(|(name, text)| LexiconSource {
+            name: name.to_string(),
+            text: text.to_string(),
+        })
+        .collect()
 }
 
 /// The bundled sources with `user` files on top: a user file named like a

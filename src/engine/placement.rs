@@ -85,7 +85,21 @@ pub struct LinePosition {
     /// label heads the paragraph it opens; a definition (`工作秘密：是指……`)
     /// does not count.
     pub opens_line: bool,
+    /// It opens its line and something set apart from it follows (a
+    /// marking before a title: `机密★1年 关于某工程的请示`), not a word of a
+    /// sentence (`机密★1年的文件……`).
+    pub opens_title: bool,
+    /// The line reads as prose: it holds sentence punctuation or is longer
+    /// than a title ([`TITLE_CHARS`]). A title or a header line
+    /// (`WPT01B 机密★1年 图书馆`) is not a sentence.
+    pub in_prose: bool,
 }
+
+/// Lines up to this many chars without sentence punctuation read as titles.
+const TITLE_CHARS: usize = 40;
+
+/// Punctuation that only prose has (titles use none of it).
+const SENTENCE_MARKS: &[char] = &['，', ',', '。', '；', ';', '！', '!', '？', '?', '、'];
 
 impl LinePosition {
     pub fn applied(&self) -> bool {
@@ -341,9 +355,14 @@ impl<'a> Placer<'a> {
             let rest = rest.trim_start_matches([':', '：', '—', ' ']);
             set_apart && !rest.is_empty() && !DEFINITION_WORDS.iter().any(|w| rest.starts_with(w))
         };
+        let opens_title =
+            before_empty && separated && !rest.trim_start_matches([' ', ':', '：']).is_empty();
         let digits_beside =
             count_in(&facts.digits, before.clone()) + count_in(&facts.digits, after.clone()) > 0;
         let field_label_beside = facts.fields.iter().any(|&(s, e)| e <= ns || s >= ne);
+        let line_text = &extracted[line.clone()];
+        let in_prose =
+            line_text.contains(SENTENCE_MARKS) || line_text.trim().chars().count() > TITLE_CHARS;
 
         // Walk up from the hit's line, no further than needed: the top is
         // near when an attachment line or the start comes within TOP_LINES
@@ -378,6 +397,8 @@ impl<'a> Placer<'a> {
             near_top: lines_above <= TOP_LINES,
             lines_above,
             opens_line,
+            opens_title,
+            in_prose,
         }
     }
 }
