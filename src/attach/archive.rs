@@ -12,7 +12,7 @@ use super::budget::Budget;
 use super::error::{AttachError, Problem};
 use super::part::Extraction;
 use super::zipfile::{read_entry, zip_detail, Zip};
-use super::{docx, sniff, xlsx};
+use super::{docx, odf, ofd, pictures, pptx, sniff, xlsx};
 use std::io::Cursor;
 use zip::ZipArchive;
 
@@ -36,17 +36,24 @@ pub(super) fn read_zip_family(
     let has = |zip: &Zip, name: &str| zip.index_for_name(name).is_some();
     if has(&zip, "[Content_Types].xml") {
         if has(&zip, "word/document.xml") {
-            return docx::read_docx(location, &mut zip, budget, out);
+            docx::read_docx(location, &mut zip, budget, out)?;
+            let media = |n: &str| n.starts_with("word/media/");
+            return pictures::read_zip_pictures(location, &mut zip, media, budget, out);
         }
         if has(&zip, "xl/workbook.xml") {
-            return xlsx::read_xlsx(location, &mut zip, budget, out);
+            xlsx::read_xlsx(location, &mut zip, budget, out)?;
+            let media = |n: &str| n.starts_with("xl/media/");
+            return pictures::read_zip_pictures(location, &mut zip, media, budget, out);
         }
         if has(&zip, "ppt/presentation.xml") {
-            return Err(AttachError::Unsupported {
-                mime: "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-                    .into(),
-            });
+            return pptx::read_pptx(location, &mut zip, budget, out);
         }
+    }
+    if has(&zip, "mimetype") && has(&zip, "content.xml") {
+        return odf::read_odf(location, &mut zip, budget, out);
+    }
+    if has(&zip, "OFD.xml") {
+        return ofd::read_ofd(location, &mut zip, depth, budget, out, read_file);
     }
     match sniff::extension(location).as_str() {
         "docx" => {
@@ -56,6 +63,19 @@ pub(super) fn read_zip_family(
             ))
         }
         "xlsx" => return Err(AttachError::malformed("xlsx", "xl/workbook.xml is missing")),
+        "pptx" => {
+            return Err(AttachError::malformed(
+                "pptx",
+                "ppt/presentation.xml is missing",
+            ))
+        }
+        "odt" | "ods" | "odp" => {
+            return Err(AttachError::malformed(
+                "OpenDocument file",
+                "mimetype or content.xml is missing",
+            ))
+        }
+        "ofd" => return Err(AttachError::malformed("OFD", "OFD.xml is missing")),
         _ => {}
     }
     if depth >= budget.limits.max_depth {

@@ -19,7 +19,9 @@
 use super::budget::{Budget, TextBuilder};
 use super::bytes::find_from;
 use super::error::{guard_panic, AttachError};
-use super::part::{Extraction, SpotLabel};
+use super::part::{Extraction, Part, SpotLabel};
+use super::pdfscan;
+use crate::engine::Format;
 use std::io::Read;
 
 /// Inflates every stream body that is zlib data, counting the output (see
@@ -70,10 +72,11 @@ pub(super) fn read_pdf(
         }
         Ok(doc)
     })?;
-    let pages: Vec<u32> = guard_panic("PDF", || Ok(doc.get_pages().into_keys().collect()))?;
+    let pages = guard_panic("PDF", || Ok(doc.get_pages()))?;
     let mut text = TextBuilder::new(budget);
     let mut page_problems = Vec::new();
-    for number in pages {
+    let mut scanned = Vec::new();
+    for (number, page_id) in pages {
         budget.check_time()?;
         let page = guard_panic("PDF", || {
             let mut s = String::new();
@@ -85,6 +88,9 @@ pub(super) fn read_pdf(
             Ok(s)
         });
         match page {
+            Ok(s) if pdfscan::is_textless(&s) && pdfscan::has_images(&doc, page_id) => {
+                scanned.push((number, page_id))
+            }
             Ok(s) => {
                 let s = s.trim_matches(|c: char| c.is_whitespace());
                 if !s.is_empty() {
@@ -95,10 +101,31 @@ pub(super) fn read_pdf(
             Err(error) => page_problems.push((number, error)),
         }
     }
-    if text.is_empty() && page_problems.is_empty() {
+    // Scanned pages: OCR, a part per page (see `pdfscan`).
+    let mut scan_problems = Vec::new();
+    let mut ocr_parts = 0;
+    for (number, page_id) in scanned {
+        let here = format!("{location} › 第{number}页（扫描）");
+        match pdfscan::ocr_page(&doc, page_id, budget) {
+            Ok(ocr) => {
+                budget.add_text(ocr.len())?;
+                let mut part = Part::new(here, Format::Text, ocr);
+                part.ocr = true;
+                out.parts.push(part);
+                ocr_parts += 1;
+            }
+            Err(error) if error.is_fatal() => return Err(error),
+            Err(error) => scan_problems.push((here, error)),
+        }
+    }
+    let nothing = page_problems.is_empty() && scan_problems.is_empty() && ocr_parts == 0;
+    if text.is_empty() && nothing {
         return Err(AttachError::NoText {
             kind: "PDF (a scan or images only?)",
         });
+    }
+    for (here, error) in scan_problems {
+        budget.record(out, here, error);
     }
     for (number, error) in page_problems {
         budget.record(out, format!("{location} › 第{number}页"), error);
