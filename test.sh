@@ -6,7 +6,10 @@
 # What the tests need besides Rust, and why (nothing is mocked):
 #   postgresql            the service and store tests start their own server on loopback
 #   wrk                   benches/wrk (the load benchmark script)
-#   chromium, fonts-noto-cjk   tests/browser.rs drives the pages in headless Chromium
+#   chromium, fonts-noto-cjk   tests/browser.rs drives the pages in headless Chromium;
+#                         the OCR tests render scanned pages with the CJK fonts
+#   tesseract-ocr, tesseract-ocr-chi-sim   OCR of pictures and scanned pages
+#                         (tests/attachments/scans.rs runs it for real)
 #   playwright-core (npm) drives Chromium from tests/e2e/e2e.mjs
 #   openapi-spec-validator, schemathesis (PyPI)   tests/api_contract.rs
 set -euo pipefail
@@ -19,6 +22,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_missing+=(postgr
 command -v wrk >/dev/null || apt_missing+=(wrk)
 [[ -x /usr/bin/chromium ]] || apt_missing+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || apt_missing+=(fonts-noto-cjk)
+command -v tesseract >/dev/null || apt_missing+=(tesseract-ocr)
+dpkg -s tesseract-ocr-chi-sim >/dev/null 2>&1 || apt_missing+=(tesseract-ocr-chi-sim)
 if ((${#apt_missing[@]})); then
   echo "test.sh: installing ${apt_missing[*]}" >&2
   "${sudo[@]}" apt-get update -qq

@@ -66,7 +66,9 @@ enum InputFormat {
 
 /// Files of these types are picked up when a folder is walked.
 const SCANNED_EXTENSIONS: &[&str] = &[
-    "txt", "md", "html", "htm", "csv", "docx", "xlsx", "pdf", "zip",
+    "txt", "md", "html", "htm", "csv", "docx", "xlsx", "pdf", "zip", "doc", "xls", "wps", "et",
+    "pptx", "ppt", "dps", "odt", "ods", "odp", "ofd", "rtf", "png", "jpg", "jpeg", "tif", "tiff",
+    "bmp", "gif",
 ];
 
 /// An input to scan.

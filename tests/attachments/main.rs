@@ -10,6 +10,7 @@ mod office;
 #[path = "../support/scan.rs"]
 mod scanpage;
 
+mod bombs;
 mod formats;
 mod hostile;
 mod readers;
