@@ -6,8 +6,11 @@
 //! [`AttachError::Encrypted`] (an empty user password, common for
 //! "no printing" PDFs, is tried first). Parser panics are caught, per page:
 //! a page that cannot be read is a problem of its own (`第3页`), and the
-//! other pages are still scanned. A PDF whose pages have no text at all is a
-//! scan or an image: [`AttachError::NoText`], a person must look.
+//! other pages are still scanned. Pages without a text layer that hold
+//! images are scanned pages, read by OCR (see `pdfscan`), each a part of its
+//! own (`第2页（扫描）`); when OCR runs out of the time budget, the pages read
+//! so far are still scanned. A PDF whose pages have neither text nor images
+//! is [`AttachError::NoText`], a person must look.
 //!
 //! lopdf inflates streams without a bound (object streams already while
 //! loading), so before the PDF crates see the file every `stream … endstream`
@@ -104,6 +107,7 @@ pub(super) fn read_pdf(
     // Scanned pages: OCR, a part per page (see `pdfscan`).
     let mut scan_problems = Vec::new();
     let mut ocr_parts = 0;
+    let mut fatal = None;
     for (number, page_id) in scanned {
         let here = format!("{location} › 第{number}页（扫描）");
         match pdfscan::ocr_page(&doc, page_id, budget) {
@@ -114,9 +118,19 @@ pub(super) fn read_pdf(
                 out.parts.push(part);
                 ocr_parts += 1;
             }
-            Err(error) if error.is_fatal() => return Err(error),
+            Err(error) if error.is_fatal() => {
+                // Out of time or text: what was read is still scanned.
+                fatal = Some(error);
+                break;
+            }
             Err(error) => scan_problems.push((here, error)),
         }
+    }
+    if let Some(error) = fatal {
+        if !text.is_empty() {
+            out.parts.push(text.finish(location.to_string()));
+        }
+        return Err(error);
     }
     let nothing = page_problems.is_empty() && scan_problems.is_empty() && ocr_parts == 0;
     if text.is_empty() && nothing {

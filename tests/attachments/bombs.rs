@@ -68,6 +68,11 @@ fn number(row: u16, col: u16, v: f64) -> Vec<u8> {
 /// A workbook of one sheet holding `cells`, whose DIMENSIONS record claims
 /// the whole grid (what makes a dense reader allocate 16 million cells).
 fn workbook(cells: &[Vec<u8>]) -> Vec<u8> {
+    workbook_with(&[], cells)
+}
+
+/// The same, with `extra` records in the globals after the BOF.
+fn workbook_with(extra: &[u8], cells: &[Vec<u8>]) -> Vec<u8> {
     let bof = |dt: u16| {
         let mut d = 0x0600u16.to_le_bytes().to_vec();
         d.extend(dt.to_le_bytes());
@@ -75,6 +80,7 @@ fn workbook(cells: &[Vec<u8>]) -> Vec<u8> {
         record(0x0809, &d)
     };
     let mut globals = bof(0x0005);
+    globals.extend(extra);
     let sheet_name = |offset: u32| {
         let mut d = offset.to_le_bytes().to_vec();
         d.extend([0, 0, 2, 0]);
@@ -111,6 +117,13 @@ pub fn a_sheet_claiming_the_whole_grid_costs_only_its_cells() {
         sheet.location_at(sheet.text.len() - 1),
         "大表.xls › Sh!IV65536"
     );
+}
+
+#[test]
+pub fn a_workbook_with_a_password_is_review() {
+    let filepass = record(0x002F, &[1, 0, 1, 0, 1, 0]);
+    let v = scan("名单.xls", &workbook_with(&filepass, &[number(0, 0, 1.0)]));
+    assert_review_error(&v, "encrypted: an Excel workbook protected with a password");
 }
 
 #[test]

@@ -343,3 +343,31 @@ pub fn ofd_inside_a_zip_is_read() {
     let v = scan("材料.zip", &zip(&[("2025/公文.ofd", &inner)]));
     assert_finding(&v, "cm-0001", "材料.zip/2025/公文.ofd › 第1页", "block");
 }
+
+#[test]
+pub fn password_protected_legacy_and_odf_files_are_review() {
+    // The FIB's fEncrypted bit (0x0100 of the flags at 0x0A) in the Word
+    // stream, which starts on a sector boundary.
+    let mut doc = fixture("notice-leak.doc");
+    let fib = (0..doc.len())
+        .step_by(512)
+        .find(|&i| doc[i..].starts_with(&[0xEC, 0xA5]))
+        .expect("the FIB");
+    doc[fib + 0x0B] |= 0x01;
+    assert_review_error(
+        &scan("通知.doc", &doc),
+        "encrypted: a Word document protected with a password",
+    );
+    let odt = zip(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.text"),
+        ("content.xml", b"<office:document-content/>"),
+        (
+            "META-INF/manifest.xml",
+            br#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data manifest:checksum-type="SHA1"/></manifest:file-entry></manifest:manifest>"#,
+        ),
+    ]);
+    assert_review_error(
+        &scan("通知.odt", &odt),
+        "encrypted: an OpenDocument file protected with a password",
+    );
+}
