@@ -18,8 +18,8 @@
 //! stream) are read by OCR as `图片 1`, `图片 2`… in stream order. Not read:
 //! pictures in other formats (EMF/WMF, BMP blips), drawings' own text
 //! (Word 97 drawing objects keep it in the text-box story, which is read),
-//! and embedded OLE objects (an embedded worksheet is a problem to look at:
-//! see the module docs of `super::ole`, it is not opened here).
+//! and embedded OLE objects (reported as a problem by `super::ole`, not
+//! opened).
 //! Documents saved with a password or obfuscated are
 //! [`AttachError::Encrypted`]; Word 6/95 files (nFib < 101) unsupported.
 

@@ -69,6 +69,8 @@ pub enum AttachError {
     ImageFormat { what: String },
     #[error("scanned page: OCR found no text on it; a person must look at it")]
     NoOcrText,
+    #[error("{count} embedded object(s) (a worksheet, document or file pasted in as an object) are not read; a person must open them")]
+    EmbeddedObjects { count: usize },
 }
 
 impl AttachError {

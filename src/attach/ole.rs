@@ -17,7 +17,10 @@
 //! - `PowerPoint Document` (.ppt, .dps): not read, [`AttachError::Unsupported`];
 //! - anything else: unsupported.
 //!
-//! Then the summary-information properties (`super::olefile`).
+//! Then the summary-information properties (`super::olefile`). Embedded
+//! objects (`ObjectPool` children in Word files, `MBD…` storages in Excel
+//! files: a worksheet pasted into a notice) are not opened: they are a
+//! problem, [`AttachError::EmbeddedObjects`], located `› 嵌入对象`.
 
 use super::budget::Budget;
 use super::error::{guard_panic, AttachError};
@@ -66,8 +69,26 @@ pub(super) fn read_ole(
         });
     };
     result?;
-    if !budget.stopped() {
-        read_properties(location, &mut ole, budget, out)?;
+    if budget.stopped() {
+        return Ok(());
+    }
+    read_properties(location, &mut ole, budget, out)?;
+    // Embedded objects: Word keeps them under ObjectPool, Excel in MBD…
+    // storages at the root. They are files of their own, not read here.
+    let embedded = ole
+        .read_storage("ObjectPool")
+        .map(|entries| entries.count())
+        .unwrap_or(0)
+        + ole
+            .read_root_storage()
+            .filter(|e| e.is_storage() && e.name().starts_with("MBD"))
+            .count();
+    if embedded > 0 {
+        budget.record(
+            out,
+            format!("{location} › 嵌入对象"),
+            AttachError::EmbeddedObjects { count: embedded },
+        );
     }
     Ok(())
 }

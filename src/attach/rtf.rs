@@ -424,10 +424,13 @@ mod tests {
         read_rtf("a.rtf", rtf.as_bytes(), &budget, &mut out).unwrap();
         let p = &out.parts[0];
         assert!(p.text.contains('注'), "{p:?}");
-        assert_eq!(p.location_at(p.text.find("注").unwrap()), "a.rtf › 脚注");
+        assert_eq!(
+            p.location_at(p.text.find("注").unwrap()),
+            "a.rtf › 正文 › 脚注"
+        );
         assert_eq!(
             p.location_at(p.text.find("批").unwrap()),
-            "a.rtf › 批注（张三）"
+            "a.rtf › 正文 › 批注（张三）"
         );
     }
 }

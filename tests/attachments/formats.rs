@@ -229,6 +229,14 @@ pub fn clean_twins_pass() {
 pub fn ole_with(streams: &[(&str, &[u8])]) -> Vec<u8> {
     let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
     for (name, bytes) in streams {
+        // Storages on the way (`ObjectPool/_1/Ole10Native`).
+        let mut path = String::new();
+        for dir in name.split('/').collect::<Vec<_>>().split_last().unwrap().1 {
+            path = format!("{path}/{dir}");
+            if !file.exists(&path) {
+                file.create_storage(&path).unwrap();
+            }
+        }
         let mut s = file.create_stream(name).unwrap();
         std::io::Write::write_all(&mut s, bytes).unwrap();
     }
@@ -370,4 +378,49 @@ pub fn password_protected_legacy_and_odf_files_are_review() {
         &scan("通知.odt", &odt),
         "encrypted: an OpenDocument file protected with a password",
     );
+}
+
+/// A minimal Word 97 document: a FIB whose piece table has one UTF-16
+/// piece holding `text` (a paragraph mark is added), plus `extra` streams.
+pub fn minimal_doc(text: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let chars: Vec<u16> = format!("{text}\r").encode_utf16().collect();
+    let mut word = vec![0u8; 1024];
+    word[0..2].copy_from_slice(&0xA5ECu16.to_le_bytes());
+    word[2..4].copy_from_slice(&193u16.to_le_bytes());
+    word[0x0A..0x0C].copy_from_slice(&0x0200u16.to_le_bytes()); // 1Table
+    word[32..34].copy_from_slice(&14u16.to_le_bytes()); // csw
+    let lw = 34 + 28 + 2;
+    word[lw - 2..lw].copy_from_slice(&22u16.to_le_bytes()); // cslw
+    word[lw + 12..lw + 16].copy_from_slice(&(chars.len() as u32).to_le_bytes()); // ccpText
+    let fclcb = lw + 88 + 2;
+    word[fclcb - 2..fclcb].copy_from_slice(&93u16.to_le_bytes());
+    word.extend(chars.iter().flat_map(|c| c.to_le_bytes()));
+    let mut clx = vec![0x02u8];
+    clx.extend(16u32.to_le_bytes());
+    clx.extend(0u32.to_le_bytes());
+    clx.extend((chars.len() as u32).to_le_bytes());
+    clx.extend([0, 0]);
+    clx.extend(1024u32.to_le_bytes()); // fc: the text, UTF-16
+    clx.extend([0, 0]);
+    word[fclcb + 33 * 8 + 4..fclcb + 33 * 8 + 8].copy_from_slice(&(clx.len() as u32).to_le_bytes());
+    let mut streams: Vec<(&str, &[u8])> = vec![("WordDocument", &word), ("1Table", &clx)];
+    streams.extend_from_slice(extra);
+    ole_with(&streams)
+}
+
+#[test]
+pub fn embedded_objects_in_legacy_files_are_review_and_the_text_is_still_read() {
+    let plain = minimal_doc("机密★1年", &[]);
+    let v = scan("通知.doc", &plain);
+    assert_finding(&v, "cm-0001", "通知.doc › 正文", "block");
+    assert!(v.error.is_none(), "{:?}", v.error);
+    let with_object = minimal_doc(
+        "关于某项工作的通知",
+        &[(
+            "ObjectPool/_1412/\u{1}Ole10Native",
+            b"an embedded worksheet",
+        )],
+    );
+    let v = scan("通知.doc", &with_object);
+    assert_review_error(&v, "通知.doc › 嵌入对象: 1 embedded object(s)");
 }

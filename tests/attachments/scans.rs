@@ -155,6 +155,30 @@ pub fn ofd_pictures_are_read() {
 }
 
 #[test]
+pub fn tiff_and_bmp_scans_are_read() {
+    let leak = page(&leak_lines(), 150);
+    for (name, format) in [
+        ("扫描.tif", image::ImageFormat::Tiff),
+        ("扫描.bmp", image::ImageFormat::Bmp),
+    ] {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        leak.write_to(&mut bytes, format).unwrap();
+        assert_ocr_finds_the_page(&scan(name, &bytes.into_inner()), name);
+    }
+}
+
+#[test]
+pub fn ocr_over_its_memory_limit_is_review() {
+    let picture = scanpage::png(&page(&leak_lines(), 150));
+    let limits = Limits {
+        ocr_memory_bytes: 16 << 20,
+        ..Limits::default()
+    };
+    let v = hostile::quickly(|| scan_limited("通知.png", &picture, &limits));
+    assert_review_error(&v, "OCR failed on this picture");
+}
+
+#[test]
 pub fn ocr_over_its_time_limit_is_review() {
     let picture = scanpage::png(&page(&leak_lines(), 150));
     let limits = Limits {
