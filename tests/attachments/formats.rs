@@ -207,6 +207,25 @@ pub fn pptx_slide_titles_are_located() {
 }
 
 #[test]
+pub fn odp_slide_titles_are_located() {
+    let deck = |title: &str| {
+        let content = format!(
+            r#"<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:presentation><draw:page draw:name="p1"><draw:frame presentation:class="title"><draw:text-box><text:p>{title}</text:p></draw:text-box></draw:frame><draw:frame presentation:class="outline"><draw:text-box><text:p>考试安排</text:p></draw:text-box></draw:frame></draw:page></office:presentation></office:body></office:document-content>"#
+        );
+        zip(&[
+            (
+                "mimetype",
+                b"application/vnd.oasis.opendocument.presentation",
+            ),
+            ("content.xml", content.as_bytes()),
+        ])
+    };
+    let v = scan("汇报.odp", &deck("绝密★启用前"));
+    assert_finding(&v, "cm-0001", "汇报.odp › 第1张幻灯片 › 标题", "block");
+    assert_passes("汇报.odp", &deck("考试安排说明"));
+}
+
+#[test]
 pub fn clean_twins_pass() {
     for (name, file) in [
         ("通知.doc", "notice-clean.doc"),

@@ -155,6 +155,19 @@ pub fn ofd_pictures_are_read() {
 }
 
 #[test]
+pub fn a_scanned_page_on_which_ocr_finds_nothing_is_review() {
+    let blank = render_page(&[], 150);
+    let pdf = scanpage::scanned_pdf(&[(&blank, Stored::Jpeg)]);
+    assert_review_error(
+        &scan("扫描.pdf", &pdf),
+        "扫描.pdf › 第1页（扫描）: scanned page: OCR found no text",
+    );
+    // A picture without text (a photo, a logo) adds nothing and passes.
+    let v = scan("照片.png", &scanpage::png(&blank));
+    assert_eq!(v.decision, Decision::Pass, "{v:#?}");
+}
+
+#[test]
 pub fn tiff_and_bmp_scans_are_read() {
     let leak = page(&leak_lines(), 150);
     for (name, format) in [
