@@ -6,7 +6,10 @@
 # What the tests need besides Rust, and why (nothing is mocked):
 #   postgresql            the service and store tests start their own server on loopback
 #   wrk                   benches/wrk (the load benchmark script)
-#   chromium, fonts-noto-cjk   tests/browser.rs drives the pages in headless Chromium
+#   chromium, fonts-noto-cjk   tests/browser.rs drives the pages in headless Chromium;
+#                         the OCR tests render scanned pages with the CJK fonts
+#   tesseract-ocr, tesseract-ocr-chi-sim   OCR of pictures and scanned pages
+#                         (tests/attachments/scans.rs runs it for real)
 #   playwright-core (npm) drives Chromium from tests/e2e/e2e.mjs
 #   openapi-spec-validator, schemathesis (PyPI)   tests/api_contract.rs
 #   wordpress, mariadb-server, php-cli, php-mysql, php-curl, php-xml
@@ -30,6 +33,8 @@ command -v php >/dev/null || apt_missing+=(php-cli)
 grep -qx mysqli <<<"$php_modules" || apt_missing+=(php-mysql)
 grep -qx curl <<<"$php_modules" || apt_missing+=(php-curl)
 grep -qx xml <<<"$php_modules" || apt_missing+=(php-xml)
+command -v tesseract >/dev/null || apt_missing+=(tesseract-ocr)
+dpkg -s tesseract-ocr-chi-sim >/dev/null 2>&1 || apt_missing+=(tesseract-ocr-chi-sim)
 if ((${#apt_missing[@]})); then
   echo "test.sh: installing ${apt_missing[*]}" >&2
   "${sudo[@]}" apt-get update -qq

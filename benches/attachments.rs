@@ -1,12 +1,18 @@
 //! Attachments: extraction alone vs scanning the extracted text, on a ~5 MB
 //! .xlsx (a 低保-style roster) and a 50-page .docx, both built in memory,
-//! deterministically (a fixed LCG), with the bundled lexicons.
+//! deterministically (a fixed LCG), with the bundled lexicons; the same
+//! roster (fewer rows, ~5 MB) as .xls and the same notice as .doc, made from
+//! them by LibreOffice (`soffice`, cached under target/bench-inputs/; without
+//! soffice these two are skipped with a message), with calamine's .xls
+//! reader as the baseline; OCR of an A4 page at 150 and 300 dpi.
 //!
 //! Run: `cargo bench --bench attachments -- --warm-up-time 1 --measurement-time 5`
 //! (numbers in benches/README.md, section "Attachments").
 
 #[path = "../tests/support/office.rs"]
 mod office;
+#[path = "../tests/support/scan.rs"]
+mod scan;
 
 use baomi::attach::{extract_parts, Limits, Part};
 use baomi::{Document, Engine, ScanOptions};
@@ -43,9 +49,15 @@ const TOWNS: &[&str] = &[
 ];
 const NOTES: &[&str] = &["一类", "二类", "三类", "新增", "复核", "续保", "", ""];
 
-/// A roster of about 5 MB as .xlsx: masked IDs and mobiles (the compliant
-/// form), names, towns, amounts; one row in 2,000 carries a full valid ID.
-fn roster_xlsx() -> Vec<u8> {
+/// A roster of about 5 MB as .xlsx (110,000 rows): masked IDs and mobiles
+/// (the compliant form), names, towns, amounts; one row in 2,000 carries a
+/// full valid ID.
+fn roster_xlsx(rows_wanted: u64) -> Vec<u8> {
+    office::xlsx(&[office::Sheet::new("名单", roster_rows(rows_wanted))], &[])
+}
+
+/// The roster's rows.
+fn roster_rows(rows_wanted: u64) -> Vec<Vec<String>> {
     let mut rng = Lcg(1);
     let ids = office::resident_ids(64);
     let mut rows = vec![[
@@ -62,7 +74,7 @@ fn roster_xlsx() -> Vec<u8> {
     .iter()
     .map(|s| s.to_string())
     .collect::<Vec<_>>()];
-    for i in 0..110_000u64 {
+    for i in 0..rows_wanted {
         let id = if i % 2000 == 1999 {
             ids[(i / 2000) as usize % ids.len()].clone()
         } else {
@@ -89,7 +101,27 @@ fn roster_xlsx() -> Vec<u8> {
             rng.pick(NOTES).to_string(),
         ]);
     }
-    office::xlsx(&[office::Sheet::new("名单", rows)], &[])
+    rows
+}
+
+/// The roster as a flat ODF spreadsheet (what LibreOffice converts to .xls:
+/// it does not load the minimal .xlsx the tests write).
+fn roster_fods(rows_wanted: u64) -> Vec<u8> {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.spreadsheet"><office:body><office:spreadsheet><table:table table:name="名单">"#,
+    );
+    for row in roster_rows(rows_wanted) {
+        xml.push_str("<table:table-row>");
+        for cell in row {
+            xml.push_str(&format!(
+                r#"<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>"#,
+                office::xml_escape(&cell)
+            ));
+        }
+        xml.push_str("</table:table-row>");
+    }
+    xml.push_str("</table:table></office:spreadsheet></office:body></office:document>");
+    xml.into_bytes()
 }
 
 const SENTENCES: &[&str] = &[
@@ -144,14 +176,114 @@ fn scan_parts(engine: &Engine, parts: &[Part]) -> usize {
         .sum()
 }
 
+/// Rows of the .xls roster: about 5 MB as BIFF8.
+const ROSTER_XLS_ROWS: u64 = 26_000;
+
+/// `source` converted by LibreOffice to `ext` (filter `filter`), cached
+/// under target/bench-inputs/; `None` without soffice.
+fn legacy(name: &str, source: &[u8], ext: &str, filter: &str) -> Option<Vec<u8>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-inputs");
+    std::fs::create_dir_all(&dir).ok()?;
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let out = dir.join(format!("{stem}.{ext}"));
+    if let Ok(bytes) = std::fs::read(&out) {
+        return Some(bytes);
+    }
+    let src = dir.join(name);
+    std::fs::write(&src, source).ok()?;
+    let status = std::process::Command::new("soffice")
+        .args([
+            "--headless",
+            "--convert-to",
+            &format!("{ext}:{filter}"),
+            "--outdir",
+        ])
+        .arg(&dir)
+        .arg(&src)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            let bytes = std::fs::read(&out);
+            if bytes.is_err() {
+                eprintln!("{name} → .{ext}: soffice did not convert it; skipped");
+            }
+            bytes.ok()
+        }
+        _ => {
+            eprintln!("{name} → .{ext}: soffice (LibreOffice) is not available; skipped");
+            None
+        }
+    }
+}
+
+/// Every cell of every sheet through calamine: the baseline.
+fn calamine_cells(bytes: &[u8]) -> usize {
+    use calamine::Reader;
+    let mut book: calamine::Xls<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("calamine opens it");
+    let mut n = 0;
+    for (_, range) in book.worksheets() {
+        n += range.used_cells().count();
+    }
+    n
+}
+
+/// An A4 page of 32 lines of text, as a scanner at `dpi` makes it (PNG).
+fn scanned_page(dpi: u32) -> Vec<u8> {
+    let mut rng = Lcg(3);
+    let texts: Vec<String> = (0..32)
+        .map(|_| rng.pick(SENTENCES).chars().take(26).collect())
+        .collect();
+    let lines: Vec<scan::Line> = texts.iter().map(|t| scan::line(t)).collect();
+    scan::png(&scan::render_page(&lines, dpi))
+}
+
+fn ocr(c: &mut Criterion) {
+    let limits = Limits::default();
+    let mut group = c.benchmark_group("ocr_a4_page");
+    group.sample_size(10);
+    for dpi in [150, 300] {
+        let page = scanned_page(dpi);
+        let got = extract_parts("page.png", &page, &limits);
+        assert!(got.problems.is_empty(), "{:?}", got.problems);
+        let chars: usize = got.parts.iter().map(|p| p.text.chars().count()).sum();
+        eprintln!(
+            "A4 page at {dpi} dpi: {} bytes of PNG, {chars} chars read",
+            page.len()
+        );
+        group.bench_function(format!("{dpi}dpi"), |b| {
+            b.iter(|| {
+                extract_parts("page.png", black_box(&page), &limits)
+                    .parts
+                    .len()
+            })
+        });
+    }
+    group.finish();
+}
+
 fn attachments(c: &mut Criterion) {
     let engine = Engine::embedded().expect("bundled lexicons build");
     baomi::engine::boundary::shared_jieba();
     let limits = Limits::default();
-    for (name, bytes) in [
-        ("roster.xlsx", roster_xlsx()),
+    let mut inputs = vec![
+        ("roster.xlsx", roster_xlsx(110_000)),
         ("notice.docx", notice_docx()),
-    ] {
+    ];
+    if let Some(xls) = legacy(
+        "roster-5mb.fods",
+        &roster_fods(ROSTER_XLS_ROWS),
+        "xls",
+        "MS Excel 97",
+    ) {
+        inputs.push(("roster.xls", xls));
+    }
+    if let Some(doc) = legacy("notice-50p.docx", &notice_docx(), "doc", "MS Word 97") {
+        inputs.push(("notice.doc", doc));
+    }
+    for (name, bytes) in inputs {
         let parts = extract_parts(name, &bytes, &limits);
         assert!(parts.problems.is_empty(), "{:?}", parts.problems);
         let text_bytes: usize = parts.parts.iter().map(|p| p.text.len()).sum();
@@ -168,6 +300,12 @@ fn attachments(c: &mut Criterion) {
         group.bench_function("extract", |b| {
             b.iter(|| extract_parts(name, black_box(&bytes), &limits).parts.len())
         });
+        if name.ends_with(".xls") {
+            eprintln!("{name}: calamine reads {} cells", calamine_cells(&bytes));
+            group.bench_function("extract_calamine_baseline", |b| {
+                b.iter(|| calamine_cells(black_box(&bytes)))
+            });
+        }
         group.throughput(Throughput::Bytes(text_bytes as u64));
         group.bench_function("scan_extracted_text", |b| {
             b.iter(|| scan_parts(&engine, black_box(&parts.parts)))
@@ -189,5 +327,5 @@ fn attachments(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, attachments);
+criterion_group!(benches, attachments, ocr);
 criterion_main!(benches);

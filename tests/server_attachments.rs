@@ -260,7 +260,68 @@ async fn unreadable_or_bad_attachments_fail_closed(on: On) {
     svc.stop().await;
 }
 
+/// The formats read since issue 10 go through the draft check like any
+/// other: a Word 97 file, an OFD-less zip of an Excel 97 file, a clean .doc.
+async fn legacy_files_are_read_by_the_check(on: On) {
+    let svc = TestService::start(on, |_, _| {}).await;
+    let editor = svc.token(Role::Editor, None, "编辑甲").await;
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/fixtures/attachments/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let check = |body: serde_json::Value| {
+        let svc = &svc;
+        let editor = editor.clone();
+        async move {
+            let resp = svc
+                .http
+                .post(svc.url("/api/v1/check"))
+                .bearer_auth(&editor)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            answer(resp).await
+        }
+    };
+    let (code, v) = check(json!({"content": "关于某项工作的通知", "attachments": [
+        {"name": "通知.doc", "data": b64(&fixture("notice-leak.doc"))},
+        {"name": "材料.zip", "data": b64(&office::zip(&[("名单.xls", &fixture("roster-leak.xls"))]))},
+    ]}))
+    .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["decision"], "block", "{v}");
+    let locations: Vec<String> = v["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["findings"].as_array().unwrap().iter())
+        .map(|f| f["location"].as_str().unwrap().to_string())
+        .collect();
+    for want in [
+        "通知.doc › 正文",
+        "通知.doc › 批注（张三）",
+        "材料.zip/名单.xls › 隐藏工作表 备份!A2",
+    ] {
+        assert!(
+            locations.iter().any(|l| l == want),
+            "{want} in {locations:?}"
+        );
+    }
+    let (code, v) = check(json!({"content": "关于做好防汛工作的通知", "attachments": [
+        {"name": "通知.doc", "data": b64(&fixture("notice-clean.doc"))},
+    ]}))
+    .await;
+    assert_eq!(code, StatusCode::OK, "{v}");
+    assert_eq!(v["decision"], "pass", "{v}");
+    svc.stop().await;
+}
+
 on_both_backends!(
+    legacy_files_are_read_by_the_check,
     json_attachments_are_scanned_and_recorded,
     multipart_uploads_work_for_reviews_and_checks,
     unreadable_or_bad_attachments_fail_closed,

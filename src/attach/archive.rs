@@ -12,7 +12,7 @@ use super::budget::{Budget, ReadEntry};
 use super::error::{AttachError, Problem};
 use super::part::Extraction;
 use super::zipfile::{read_entry, zip_detail, Zip};
-use super::{docx, package, sniff, xlsx};
+use super::{docx, odf, ofd, package, pictures, pptx, sniff, xlsx};
 use std::io::Cursor;
 use zip::ZipArchive;
 
@@ -32,25 +32,38 @@ pub(super) fn read_zip_family(
     let has = |zip: &Zip, name: &str| zip.index_for_name(name).is_some();
     if has(&zip, "[Content_Types].xml") {
         // An Office package: its reader reads the document, then whatever
-        // else the zip holds is accounted for (read, or reported).
+        // else the zip holds is accounted for (read, or reported), then its
+        // pictures are read by OCR.
         let read = if has(&zip, "word/document.xml") {
-            Some(docx::read_docx(location, &mut zip, budget, out)?)
+            Some((
+                docx::read_docx(location, &mut zip, budget, out)?,
+                "word/media/",
+            ))
         } else if has(&zip, "xl/workbook.xml") {
-            Some(xlsx::read_xlsx(location, &mut zip, budget, out)?)
+            Some((
+                xlsx::read_xlsx(location, &mut zip, budget, out)?,
+                "xl/media/",
+            ))
         } else {
             None
         };
-        if let Some(read) = read {
-            return package::read_leftovers(
-                location, &mut zip, &read, depth, budget, out, read_file,
-            );
+        if let Some((read, media_dir)) = read {
+            package::read_leftovers(location, &mut zip, &read, depth, budget, out, read_file)?;
+            if budget.stopped() {
+                return Ok(());
+            }
+            let media = |n: &str| n.starts_with(media_dir);
+            return pictures::read_zip_pictures(location, &mut zip, media, budget, out);
         }
         if has(&zip, "ppt/presentation.xml") {
-            return Err(AttachError::Unsupported {
-                mime: "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-                    .into(),
-            });
+            return pptx::read_pptx(location, &mut zip, budget, out);
         }
+    }
+    if has(&zip, "mimetype") && has(&zip, "content.xml") {
+        return odf::read_odf(location, &mut zip, budget, out);
+    }
+    if has(&zip, "OFD.xml") {
+        return ofd::read_ofd(location, &mut zip, depth, budget, out, read_file);
     }
     match sniff::extension(location).as_str() {
         "docx" => {
@@ -60,6 +73,19 @@ pub(super) fn read_zip_family(
             ))
         }
         "xlsx" => return Err(AttachError::malformed("xlsx", "xl/workbook.xml is missing")),
+        "pptx" => {
+            return Err(AttachError::malformed(
+                "pptx",
+                "ppt/presentation.xml is missing",
+            ))
+        }
+        "odt" | "ods" | "odp" => {
+            return Err(AttachError::malformed(
+                "OpenDocument file",
+                "mimetype or content.xml is missing",
+            ))
+        }
+        "ofd" => return Err(AttachError::malformed("OFD", "OFD.xml is missing")),
         _ => {}
     }
     if depth >= budget.limits.max_depth {

@@ -46,6 +46,16 @@ pub struct Limits {
     /// of an entry, each PDF page); a single PDF page in the PDF crate cannot
     /// be interrupted. Default 20 s.
     pub time_budget: Duration,
+    /// Largest picture decoded for OCR, in pixels (width × height, read from
+    /// the header before anything is decoded). Default 60,000,000 (an A4
+    /// page at 600 dpi is 35 million). Larger pictures are refused.
+    pub max_image_pixels: u64,
+    /// Wall-clock time for OCR of one picture or scanned page; the tesseract
+    /// process is killed when it runs over. Never more than what is left of
+    /// [`Limits::time_budget`]. Default 15 s.
+    pub ocr_timeout: Duration,
+    /// Address space of the tesseract process (`RLIMIT_AS`). Default 1 GiB.
+    pub ocr_memory_bytes: u64,
 }
 
 impl Default for Limits {
@@ -60,6 +70,9 @@ impl Default for Limits {
             max_cells: 2_000_000,
             max_text_bytes: 64 << 20,
             time_budget: Duration::from_secs(20),
+            max_image_pixels: 60_000_000,
+            ocr_timeout: Duration::from_secs(15),
+            ocr_memory_bytes: 1 << 30,
         }
     }
 }
@@ -115,6 +128,13 @@ impl<'l> Budget<'l> {
 
     pub(super) fn stopped(&self) -> bool {
         self.stopped.get()
+    }
+
+    /// What is left of the time budget.
+    pub(super) fn remaining(&self) -> Duration {
+        self.limits
+            .time_budget
+            .saturating_sub(self.started.elapsed())
     }
 
     pub(super) fn check_time(&self) -> Result<(), AttachError> {
@@ -237,6 +257,7 @@ impl<'b, 'l> TextBuilder<'b, 'l> {
             format: Format::Text,
             text: self.text,
             spots: self.spots,
+            ocr: false,
         }
     }
 }

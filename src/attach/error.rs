@@ -55,6 +55,24 @@ pub enum AttachError {
     UnexpectedEntry { what: String },
     #[error("the {kind} reader crashed on this file ({detail}); the file is damaged or hostile")]
     ParserPanic { kind: &'static str, detail: String },
+    #[error("OCR is not available ({detail}): pictures and scanned pages cannot be read; install the Debian packages tesseract-ocr tesseract-ocr-chi-sim")]
+    OcrUnavailable { detail: String },
+    #[error("OCR of this picture took longer than {limit_ms} ms and was stopped (limit ocr_timeout); a person must look at it")]
+    OcrTimeout { limit_ms: u128 },
+    #[error("OCR failed on this picture ({detail}); a person must look at it")]
+    OcrFailed { detail: String },
+    #[error("picture of {width} × {height} pixels is over the limit of {max_pixels} pixels (limit max_image_pixels); refused without decoding (decompression bomb?)")]
+    ImageTooLarge {
+        width: u64,
+        height: u64,
+        max_pixels: u64,
+    },
+    #[error("picture in a format baomi cannot decode ({what}); a person must look at it")]
+    ImageFormat { what: String },
+    #[error("scanned page: OCR found no text on it; a person must look at it")]
+    NoOcrText,
+    #[error("{count} embedded object(s) (a worksheet, document or file pasted in as an object) are not read; a person must open them")]
+    EmbeddedObjects { count: usize },
 }
 
 impl AttachError {

@@ -15,6 +15,9 @@ pub struct Part {
     /// Finer locations: byte ranges of `text`, sorted and not overlapping.
     /// Text outside every spot is at `location` itself.
     pub spots: Vec<Spot>,
+    /// The text was recognized by OCR from a picture or a scanned page:
+    /// findings in it say so, since OCR misreads.
+    pub ocr: bool,
 }
 
 /// A byte range of a part's text with its own location.
@@ -42,6 +45,7 @@ impl Part {
             format,
             text,
             spots: Vec::new(),
+            ocr: false,
         }
     }
 
@@ -123,6 +127,7 @@ mod tests {
                     label: SpotLabel::Suffix(" › 第2页".into()),
                 },
             ],
+            ocr: false,
         };
         for (at, want) in [
             (0, "名单.xlsx › 名单!A1"),

@@ -6,8 +6,11 @@
 //! [`AttachError::Encrypted`] (an empty user password, common for
 //! "no printing" PDFs, is tried first). Parser panics are caught, per page:
 //! a page that cannot be read is a problem of its own (`第3页`), and the
-//! other pages are still scanned. A PDF whose pages have no text at all is a
-//! scan or an image: [`AttachError::NoText`], a person must look.
+//! other pages are still scanned. Pages without a text layer that hold
+//! images are scanned pages, read by OCR (see `pdfscan`), each a part of its
+//! own (`第2页（扫描）`); when OCR runs out of the time budget, the pages read
+//! so far are still scanned. A PDF whose pages have neither text nor images
+//! is [`AttachError::NoText`], a person must look.
 //!
 //! lopdf inflates streams without a bound (object streams already while
 //! loading), so before the PDF crates see the file every `stream … endstream`
@@ -20,6 +23,7 @@ use super::budget::{Budget, TextBuilder};
 use super::bytes::find_from;
 use super::error::{guard_panic, AttachError};
 use super::part::{Extraction, Part, SpotLabel};
+use super::pdfscan;
 use crate::engine::document::Format;
 use pdf_extract::{Dictionary, Document, Object};
 use std::io::Read;
@@ -83,10 +87,11 @@ pub(super) fn read_pdf(
             value,
         ));
     }
-    let pages: Vec<u32> = guard_panic("PDF", || Ok(doc.get_pages().into_keys().collect()))?;
+    let pages = guard_panic("PDF", || Ok(doc.get_pages()))?;
     let mut text = TextBuilder::new(budget);
     let mut page_problems = Vec::new();
-    for number in pages {
+    let mut scanned = Vec::new();
+    for (number, page_id) in pages {
         budget.check_time()?;
         let page = guard_panic("PDF", || {
             let mut s = String::new();
@@ -98,6 +103,9 @@ pub(super) fn read_pdf(
             Ok(s)
         });
         match page {
+            Ok(s) if pdfscan::is_textless(&s) && pdfscan::has_images(&doc, page_id) => {
+                scanned.push((number, page_id))
+            }
             Ok(s) => {
                 let s = s.trim_matches(|c: char| c.is_whitespace());
                 if !s.is_empty() {
@@ -108,10 +116,42 @@ pub(super) fn read_pdf(
             Err(error) => page_problems.push((number, error)),
         }
     }
-    if text.is_empty() && page_problems.is_empty() {
+    // Scanned pages: OCR, a part per page (see `pdfscan`).
+    let mut scan_problems = Vec::new();
+    let mut ocr_parts = 0;
+    let mut fatal = None;
+    for (number, page_id) in scanned {
+        let here = format!("{location} › 第{number}页（扫描）");
+        match pdfscan::ocr_page(&doc, page_id, budget) {
+            Ok(ocr) => {
+                budget.add_text(ocr.len())?;
+                let mut part = Part::new(here, Format::Text, ocr);
+                part.ocr = true;
+                out.parts.push(part);
+                ocr_parts += 1;
+            }
+            Err(error) if error.is_fatal() => {
+                // Out of time or text: what was read is still scanned.
+                fatal = Some(error);
+                break;
+            }
+            Err(error) => scan_problems.push((here, error)),
+        }
+    }
+    if let Some(error) = fatal {
+        if !text.is_empty() {
+            out.parts.push(text.finish(location.to_string()));
+        }
+        return Err(error);
+    }
+    let nothing = page_problems.is_empty() && scan_problems.is_empty() && ocr_parts == 0;
+    if text.is_empty() && nothing {
         return Err(AttachError::NoText {
             kind: "PDF (a scan or images only?)",
         });
+    }
+    for (here, error) in scan_problems {
+        budget.record(out, here, error);
     }
     for (number, error) in page_problems {
         budget.record(out, format!("{location} › 第{number}页"), error);

@@ -5,8 +5,8 @@
 use super::budget::{Budget, Limits};
 use super::error::{guard_panic, AttachError, Problem};
 use super::part::{Extraction, Part};
-use super::sniff::{ole_error, sniff, Kind};
-use super::{archive, pdf, text};
+use super::sniff::{sniff, Kind};
+use super::{archive, ole, pdf, picture, rtf, text};
 use crate::engine::document::{Cancel, Format};
 
 /// Reads one attachment: see the module docs.
@@ -82,7 +82,9 @@ pub(super) fn read_file(
         Kind::Text => text::read_text(location, bytes, budget).map(|p| out.parts.push(p)),
         Kind::Csv => text::read_csv(location, bytes, budget).map(|p| out.parts.push(p)),
         Kind::Html => text::read_html(location, bytes, budget).map(|p| out.parts.push(p)),
-        Kind::Ole => Err(ole_error(bytes)),
+        Kind::Ole => ole::read_ole(location, bytes, budget, out),
+        Kind::Picture => picture::read_picture(location, bytes, budget, out),
+        Kind::Rtf => rtf::read_rtf(location, bytes, budget, out),
         Kind::Unsupported(mime) => Err(AttachError::Unsupported { mime: mime.into() }),
     };
     if let Err(error) = result {

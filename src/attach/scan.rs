@@ -17,6 +17,11 @@ use crate::engine::pipeline::{Engine, ENGINE_VERSION};
 use crate::engine::verdict::{Decision, Finding, Omitted, Verdict};
 use serde::{Deserialize, Serialize};
 
+/// The stage note on a finding in text that OCR recognized (a scanned page,
+/// a picture): OCR misreads, so the officer compares with the picture.
+pub const OCR_STAGE: &str =
+    "识别：此处文字由OCR从扫描页或图片中识别得出，可能有误读，请对照原图核对";
+
 /// The engine's answer for one attached file.
 ///
 /// Contract: `decision` is the worst severity among the findings, and at
@@ -109,6 +114,9 @@ pub fn scan_attachment_until(
         merge_omitted(&mut omitted, verdict.omitted);
         findings.extend(verdict.findings.into_iter().map(|mut f| {
             f.location = Some(part.location_at(f.byte_start));
+            if part.ocr {
+                f.explanation.stages.push(OCR_STAGE.to_string());
+            }
             f
         }));
     }

@@ -4,7 +4,6 @@
 //! a file is never read one way by the CLI and another by the service.
 
 use super::bytes::find;
-use super::error::AttachError;
 
 /// What a file is, told from its content first, then its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,8 +13,13 @@ pub enum Kind {
     Text,
     Csv,
     Html,
-    /// An OLE compound file: a legacy .doc/.xls, or an encrypted Office file.
+    /// An OLE compound file: a legacy .doc/.xls/.ppt, WPS .wps/.et, or an
+    /// encrypted Office file.
     Ole,
+    /// A picture (.png .jpg .tif .bmp .gif), read by OCR.
+    Picture,
+    /// Rich Text Format.
+    Rtf,
     Unsupported(&'static str),
 }
 
@@ -31,16 +35,17 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Kind {
     const MAGIC: &[(&[u8], &str)] = &[
         (b"MZ", "application/x-msdownload"),
         (b"\x7fELF", "application/x-executable"),
-        (b"\x89PNG", "image/png"),
-        (b"\xff\xd8\xff", "image/jpeg"),
-        (b"GIF8", "image/gif"),
-        (b"II*\0", "image/tiff"),
-        (b"MM\0*", "image/tiff"),
-        (b"BM", "image/bmp"),
         (b"Rar!", "application/vnd.rar"),
         (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
         (b"\x1f\x8b", "application/gzip"),
-        (b"{\\rtf", "application/rtf"),
+    ];
+    const PICTURES: &[&[u8]] = &[
+        b"\x89PNG",
+        b"\xff\xd8\xff",
+        b"GIF8",
+        b"II*\0",
+        b"MM\0*",
+        b"BM",
     ];
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return Kind::Zip;
@@ -51,26 +56,30 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Kind {
     if bytes.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
         return Kind::Ole;
     }
+    if bytes.starts_with(b"{\\rtf") {
+        return Kind::Rtf;
+    }
+    // `BM` and `MZ` are short: trust them only without a text extension.
+    let text_name = matches!(extension(name).as_str(), "txt" | "md" | "csv");
     if let Some((_, mime)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
-        // `BM` and `MZ` are short: trust them only without a text extension.
-        if !matches!(extension(name).as_str(), "txt" | "md" | "csv") {
+        if !text_name {
             return Kind::Unsupported(mime);
         }
+    }
+    if PICTURES.iter().any(|m| bytes.starts_with(m)) && !text_name {
+        return Kind::Picture;
     }
     match extension(name).as_str() {
         "txt" | "md" | "text" | "xml" | "json" => Kind::Text,
         "csv" => Kind::Csv,
         "html" | "htm" => Kind::Html,
-        "docx" | "xlsx" | "zip" => Kind::Zip, // not a zip by content: damaged
+        // Not a zip, an OLE file or a picture by content: damaged, or
+        // another type renamed; the reader says which.
+        "docx" | "xlsx" | "pptx" | "zip" | "odt" | "ods" | "odp" | "ofd" => Kind::Zip,
         "pdf" => Kind::Pdf,
-        "doc" => Kind::Unsupported("application/msword"),
-        "xls" => Kind::Unsupported("application/vnd.ms-excel"),
-        "ppt" => Kind::Unsupported("application/vnd.ms-powerpoint"),
-        "pptx" => Kind::Unsupported(
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        ),
-        "wps" | "et" | "dps" => Kind::Unsupported("application/vnd.ms-works (WPS)"),
-        "ofd" => Kind::Unsupported("application/ofd"),
+        "doc" | "xls" | "ppt" | "wps" | "et" | "dps" => Kind::Ole,
+        "rtf" => Kind::Rtf,
+        "png" | "jpg" | "jpeg" | "tif" | "tiff" | "bmp" | "gif" => Kind::Picture,
         "rar" => Kind::Unsupported("application/vnd.rar"),
         "7z" => Kind::Unsupported("application/x-7z-compressed"),
         "exe" | "dll" => Kind::Unsupported("application/x-msdownload"),
@@ -106,24 +115,6 @@ impl Kind {
     }
 }
 
-/// An OLE compound file holding an `EncryptedPackage` stream is an Office
-/// file saved with a password; any other is a legacy binary .doc/.xls/.ppt.
-pub(super) fn ole_error(bytes: &[u8]) -> AttachError {
-    let marker: Vec<u8> = "EncryptedPackage"
-        .encode_utf16()
-        .flat_map(|u| u.to_le_bytes())
-        .collect();
-    if find(bytes, &marker) {
-        AttachError::Encrypted {
-            what: "an Office document protected with a password".into(),
-        }
-    } else {
-        AttachError::Unsupported {
-            mime: "application/x-ole-storage (legacy .doc/.xls/.ppt)".into(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +133,12 @@ mod tests {
             ("名单.csv", b"a,b", Kind::Csv),
             ("通知.HTM", b"<p>x</p>", Kind::Html),
             ("旧.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", Kind::Ole),
+            ("旧.wps", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", Kind::Ole),
+            ("新.wps", b"PK\x03\x04", Kind::Zip),
+            ("扫描.jpg", b"\xff\xd8\xff\xe0", Kind::Picture),
+            ("照片", b"\x89PNG\r\n", Kind::Picture),
+            ("通知.doc", b"{\\rtf1\\ansi", Kind::Rtf),
+            ("坏.doc", b"garbage\0", Kind::Ole),
             ("README", b"plain words", Kind::Text),
             (
                 "blob",

@@ -328,7 +328,7 @@ fn read_sheet(
 
 /// Header/footer text without its codes: `&L`, `&C`, `&R` start a section
 /// (a line here), `&"Font,Bold"`, `&12`, `&P` and the like are formatting.
-fn header_text(s: &str) -> String {
+pub(super) fn header_text(s: &str) -> String {
     let mut out = String::new();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {

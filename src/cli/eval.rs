@@ -104,18 +104,24 @@ impl Tally {
 }
 
 fn read_labels(path: &Path) -> Result<Vec<Case>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
         bail!("{}: empty label file", path.display());
     };
     let columns: Vec<&str> = header.split('\t').map(str::trim).collect();
     let col = |name: &str| {
-        columns
-            .iter()
-            .position(|c| *c == name)
-            .with_context(|| format!("{}:1: no `{name}` column (have {columns:?})", path.display()))
+        columns.iter().position(|c| *c == name).with_context(|| {
+            format!(
+                "{}:1: no `{name}` column (have {columns:?})",
+                path.display()
+            )
+        })
     };
     let (file_col, expect_col, category_col) = (col("file")?, col("expect")?, col("category")?);
     let mut cases = Vec::new();
@@ -243,7 +249,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
             total.flagged,
             total.public
         );
-        let _ = writeln!(out, "\n{:<28} {:>14} {:>14} {:>14}", "category", "recall", "block-recall", "false pos.");
+        let _ = writeln!(
+            out,
+            "\n{:<28} {:>14} {:>14} {:>14}",
+            "category", "recall", "block-recall", "false pos."
+        );
         for (category, t) in &by_category {
             let _ = writeln!(
                 out,
@@ -273,7 +283,11 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
                     o.decision.as_str(),
                     case.shown,
                     case.category,
-                    if o.rules.is_empty() { "-".into() } else { o.rules.join(",") }
+                    if o.rules.is_empty() {
+                        "-".into()
+                    } else {
+                        o.rules.join(",")
+                    }
                 );
             }
         }
@@ -285,9 +299,8 @@ pub fn run(args: EvalArgs) -> Result<ExitCode> {
     if !unreadable.is_empty() {
         return Ok(ExitCode::from(2));
     }
-    let below = |value: Option<f64>, min: Option<f64>| {
-        min.is_some_and(|m| value.is_none_or(|v| v < m))
-    };
+    let below =
+        |value: Option<f64>, min: Option<f64>| min.is_some_and(|m| value.is_none_or(|v| v < m));
     let failed = below(total.recall(), args.min_recall)
         || below(total.block_recall(), args.min_block_recall)
         || args

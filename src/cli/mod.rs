@@ -34,8 +34,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan files, folders (recursively: .txt .md .html .htm .csv .docx .xlsx
-    /// .pdf .zip) or stdin (`-`).
+    /// Scan files, folders (recursively: text, HTML, CSV, Office old and new,
+    /// WPS, ODF, OFD, RTF, PDF, zip and pictures) or stdin (`-`).
     Scan(scan::ScanArgs),
     /// Check or export lexicons.
     #[command(subcommand)]

@@ -4,7 +4,8 @@
 //! `--fail-on` (default `review`), 2 on a usage error or when any input could
 //! not be read (each such input is reported with its file name and the
 //! decision `review`; the run goes on with the others). An attachment
-//! (.docx, .xlsx, .pdf, .zip, .csv, or a file whose content is one) that was
+//! (.docx, .doc, .xlsx, .xls, .pptx, ODF, OFD, .rtf, .pdf, .zip, .csv, a
+//! picture, or a file whose content is one) that was
 //! read but not wholly understood (encrypted, unsupported, damaged, over a
 //! limit) is a `review` with its `error`, exit 1, not 2: it is a verdict, not
 //! a failure to read. What a file is comes from the one sniffer
@@ -66,7 +67,9 @@ pub enum InputFormat {
 
 /// Files of these types are picked up when a folder is walked.
 const SCANNED_EXTENSIONS: &[&str] = &[
-    "txt", "md", "html", "htm", "csv", "docx", "xlsx", "pdf", "zip",
+    "txt", "md", "html", "htm", "csv", "docx", "xlsx", "pdf", "zip", "doc", "xls", "wps", "et",
+    "pptx", "ppt", "dps", "odt", "ods", "odp", "ofd", "rtf", "png", "jpg", "jpeg", "tif", "tiff",
+    "bmp", "gif",
 ];
 
 /// An input to scan.

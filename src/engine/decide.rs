@@ -376,10 +376,7 @@ fn applied_marking(
         // A bare level alone on its line: at the top it is the damaged
         // marking of the document; further down it may head a pasted one.
         if placed.near_top {
-            Some((
-                top,
-                "位置：密级单独成行，位于文件或附件首部".to_string(),
-            ))
+            Some((top, "位置：密级单独成行，位于文件或附件首部".to_string()))
         } else {
             Some((
                 top.lowered()

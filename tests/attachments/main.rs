@@ -3,12 +3,19 @@
 //! the locations a person would look at; then hostile files, each of which
 //! must give a clear error and `review`, quickly, without a panic.
 
+#[path = "../support/ofd.rs"]
+mod ofd;
 #[path = "../support/office.rs"]
 mod office;
+#[path = "../support/scan.rs"]
+mod scanpage;
 
+mod bombs;
+mod formats;
 mod holes;
 mod hostile;
 mod readers;
+mod scans;
 
 use baomi::attach::{extract_parts, Limits};
 use baomi::{AttachmentVerdict, Decision, Document, Engine, ScanOptions};

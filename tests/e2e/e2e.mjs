@@ -300,6 +300,30 @@ await step("2b check an attached PDF: its findings are listed with the page they
   await context.close();
 });
 
+await step("2c the file picker offers the legacy, ODF, OFD and picture types; an attached .doc is read", async (pages) => {
+  const { context, page } = await signIn(EDITOR, {}, pages);
+  const accept = await page.locator("#draft-file").getAttribute("accept");
+  for (const ext of [".doc", ".wps", ".xls", ".et", ".pptx", ".odt", ".ods", ".odp", ".ofd", ".rtf", ".png", ".jpg", ".tif"]) {
+    assert.ok(accept.split(",").includes(ext), `the file picker's accept lacks ${ext}: ${accept}`);
+  }
+  const doc = new URL("../../fixtures/attachments/notice-leak.doc", import.meta.url).pathname;
+  await page.locator("#draft-file").setInputFiles(doc);
+  await page.locator("#attachment-list").filter({ hasText: "notice-leak.doc" }).waitFor();
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith("/api/v1/check")),
+    page.locator("#check-button").click(),
+  ]);
+  const verdict = await response.json();
+  assert.equal(response.status(), 200, JSON.stringify(verdict));
+  assert.equal(verdict.decision, "block", "notice-leak.doc starts with 机密★1年");
+  const card = page.locator('#attachment-results [data-attachment="notice-leak.doc"]');
+  await card.waitFor();
+  const text = await card.textContent();
+  assert.match(text, /notice-leak\.doc › 正文/, `the attachment card lacks the story: ${text}`);
+  assert.match(text, /notice-leak\.doc › 批注（张三）/, text);
+  await context.close();
+});
+
 let reviewId;
 await step("3 CMS submits; officer resolves it in the queue; API, /queue and /records agree", async (pages) => {
   const submitted = await api("POST", "/api/v1/reviews", CMS, {

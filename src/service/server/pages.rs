@@ -413,7 +413,7 @@ async fn check_page(caller: PageCaller) -> Response {
 <textarea id="draft" name="draft"></textarea>
 <div class="row">
 <div><label for="draft-format">格式</label><select id="draft-format"><option value="text">纯文本</option><option value="html">网页 HTML</option></select></div>
-<div><label for="draft-file">或打开文件（正文 .txt .html .md；附件 .docx .xlsx .pdf .zip .csv）</label><input id="draft-file" type="file" multiple accept=".txt,.html,.htm,.md,.docx,.xlsx,.pdf,.zip,.csv,text/plain,text/html"><p id="attachment-list" class="muted"></p></div>
+<div><label for="draft-file">或打开文件（正文 .txt .html .md；附件 .docx .doc .wps .xlsx .xls .et .pptx .odt .ods .odp .ofd .rtf .pdf .zip .csv，图片 .png .jpg .tif .bmp .gif）</label><input id="draft-file" type="file" multiple accept=".txt,.html,.htm,.md,.docx,.doc,.wps,.xlsx,.xls,.et,.pptx,.ppt,.dps,.odt,.ods,.odp,.ofd,.rtf,.pdf,.zip,.csv,.png,.jpg,.jpeg,.tif,.tiff,.bmp,.gif,text/plain,text/html,image/*"><p id="attachment-list" class="muted"></p></div>
 <div><button type="submit" id="check-button">检查</button></div>
 </div></form>
 <p id="check-announce" class="visually-hidden" role="status" aria-live="polite"></p>

@@ -1,8 +1,10 @@
 //! The real `baomi` binary: formats, exit codes, folders, bad files, lexicon
 //! commands.
 
-#[path = "support/office.rs"]
+#[path = "../support/office.rs"]
 mod office;
+
+mod formats;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
