@@ -4,7 +4,7 @@
 //! A case gives `text` (and `format = "html"` for HTML), the expected
 //! `decision`, and `expect`: the findings in order (by start offset), each
 //! with a `rule` and optionally `text`, `start`, `end` (chars of the original
-//! input) and `severity`. `expect = []` means no finding at all. Whatever the
+//! input), `severity` and `also` (rules it names as matching inside it). `expect = []` means no finding at all. Whatever the
 //! case says, every finding's offsets must slice its `text` out of the
 //! original input, in chars and in UTF-16 units.
 
@@ -37,6 +37,9 @@ struct Expected {
     start: Option<usize>,
     end: Option<usize>,
     severity: Option<String>,
+    /// Rules the finding names as also matching inside it.
+    #[serde(default)]
+    also: Vec<String>,
 }
 
 fn utf16_slice(s: &str, start: usize, end: usize) -> String {
@@ -126,6 +129,12 @@ fn fixture_cases() {
                 let mut bad = Vec::new();
                 if f.rule != want.rule {
                     bad.push(format!("rule {} (want {})", f.rule, want.rule));
+                }
+                if want.also.iter().any(|r| !f.explanation.also.contains(r)) {
+                    bad.push(format!(
+                        "also {:?} (want {:?})",
+                        f.explanation.also, want.also
+                    ));
                 }
                 if want.text.as_ref().is_some_and(|t| *t != f.text) {
                     bad.push(format!(

@@ -66,6 +66,11 @@ impl<'a> BoundaryChecker<'a> {
         }
     }
 
+    /// The segmenter, for context classes that need it (`@name`).
+    pub fn jieba(&self) -> &'a Jieba {
+        self.jieba
+    }
+
     /// Whether `start..end` of the text begins and ends on word boundaries.
     pub fn confirm_boundaries(&mut self, start: usize, end: usize) -> bool {
         let clause = self.clause_around(start, end);

@@ -149,6 +149,18 @@ impl CandidateFinder {
                             start,
                             end: run.end,
                         });
+                    } else if detector == Detector::ResidentId
+                        && (19..=20).contains(&digits)
+                        && run.len() == digits
+                    {
+                        // A certificate number made of an ID and one or two
+                        // more digits (残疾证号 = ID + 2): the ID is its
+                        // start. Decide asks for a certificate word near.
+                        out.push(Candidate {
+                            entry,
+                            start,
+                            end: run.start + 18,
+                        });
                     }
                 }
             }

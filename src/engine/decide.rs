@@ -11,27 +11,33 @@
 //! 4. placement: `applied` labels and `marking`s must stand applied
 //!    ([`super::placement`]), and markings get their severity from where they
 //!    stand;
-//! 5. context (within `window` chars): with `all`, every group must have a
+//! 5. context (within `window` chars, or the hit's sentence or line with
+//!    `scope`; words may be classes such as `@amount`, see
+//!    [`super::context`]): with `all`, every group must have a
 //!    word present or the hit is dropped (the groups gate, they do not
-//!    raise); an `exclude` word drops the hit; with
-//!    `required`, a hit without a `raise` word is dropped (the word gates, it
+//!    raise); an `exclude` word drops the hit, and so does an
+//!    `exclude_document` word anywhere in the document, or an
+//!    `exclude_sentence` word in its sentence; with `required`, a hit without a `raise` word is dropped (the word gates, it
 //!    does not raise); otherwise a `raise` word raises one step and a `lower`
 //!    word lowers one step (below info drops); with both, the raise wins
 //!    (fail closed);
 //! 6. bulk: from `count` distinct hits of an entry on, each has at least the
 //!    bulk severity (one ID number is a review, a list is a block);
-//! 7. overlaps: a hit inside a longer hit of the same category is dropped.
+//! 7. overlaps: a hit inside a longer hit of the same category is dropped;
+//!    the longer hit names its rule in `also`.
 //!
 //! Every step that keeps a hit says so in the hit's `stages`.
 
 use super::boundary::BoundaryChecker;
 use super::bulk::{raise_to_bulk, BulkScope, Counted};
 use super::candidates::Candidate;
+use super::context::{scope_bounds, Scope, WordClass};
 use super::document::Cancel;
-use super::lexicon::{Boundary, Detector, Entry, Matcher, Placement};
+use super::lexicon::{Boundary, Context, Detector, Entry, Matcher, Placement, ValueCheck};
 use super::placement::{Companions, LinePosition, Placer};
 use super::validate;
 use super::verdict::{Category, Severity};
+use jieba_rs::Jieba;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -45,6 +51,8 @@ pub struct Hit {
     pub severity: Severity,
     pub stages: Vec<String>,
     pub context_word: Option<String>,
+    /// Rules of hits inside this one that [`resolve_overlaps`] dropped.
+    pub also: Vec<String>,
 }
 
 /// A hit as the bulk stage counts it: its matched normalized text is its key.
@@ -82,6 +90,10 @@ const CARD_WORDS: &[&str] = &[
     "信用卡",
 ];
 
+/// Words that make the first 18 digits of a longer number an ID number: the
+/// certificates numbered by their holder's ID and a sequence.
+const CERTIFICATE_WORDS: &[&str] = &["残疾证", "残疾人证", "证号", "证件号", "证书编号"];
+
 /// Words that make an 18-char number that passes both checks a credit code.
 const CREDIT_CODE_WORDS: &[&str] = &["信用代码", "社会信用", "机构代码", "纳税人识别号"];
 
@@ -93,8 +105,39 @@ pub struct DocumentView<'a> {
     pub extracted: &'a str,
     /// Maps a normalized byte range to an extracted byte range.
     pub to_extracted: &'a dyn Fn(Range<usize>) -> Range<usize>,
+    /// Maps an extracted byte offset to the first normalized byte made from
+    /// it or after it.
+    pub to_normalized: &'a dyn Fn(usize) -> usize,
     /// Where "the top" starts in the extracted text (the `<body>` of HTML).
     pub top_start: usize,
+}
+
+/// The normalized text an entry's context words are looked for in: the
+/// window, or the sentence or line of the hit (see [`super::context`]).
+fn context_text<'t>(
+    doc: &DocumentView<'t>,
+    context: &Context,
+    start: usize,
+    end: usize,
+) -> &'t str {
+    match context.scope {
+        Scope::Window => window(doc.normalized, start, end, context.window),
+        scope => {
+            let ex = (doc.to_extracted)(start..end);
+            let (from, to) = scope_bounds(doc.extracted, ex.start, ex.end, scope);
+            let from = (doc.to_normalized)(from).min(start);
+            let to = (doc.to_normalized)(to).max(end).min(doc.normalized.len());
+            &doc.normalized[from..to]
+        }
+    }
+}
+
+/// The word, or what its class found, when `text` holds it.
+fn find_word(word: &str, text: &str, jieba: &Jieba) -> Option<String> {
+    match WordClass::parse(word) {
+        Ok(Some(class)) => class.find(text, jieba),
+        _ => text.contains(word).then(|| word.to_string()),
+    }
 }
 
 /// Runs steps 1–7 of the module docs; `None` when `cancel` was set.
@@ -141,6 +184,12 @@ pub fn decide(
                 None => continue,
             }
         }
+        if let (Some(check), Matcher::Pattern { regex, .. }) = (entry.check, &entry.matcher) {
+            match checked_value(regex, check, text, cand.start, cand.end) {
+                Some(note) => stages.push(note),
+                None => continue,
+            }
+        }
         let mut severity = entry.severity;
         match entry.placement {
             Placement::Any => {}
@@ -165,17 +214,43 @@ pub fn decide(
         }
         let mut context_word = None;
         let context = &entry.context;
+        let jieba = boundaries.jieba();
+        if context
+            .exclude_document
+            .iter()
+            .any(|w| find_word(w, text, jieba).is_some())
+        {
+            continue;
+        }
+        if !context.exclude_sentence.is_empty() {
+            let sentence = Context {
+                scope: Scope::Sentence,
+                ..Context::default()
+            };
+            let around = context_text(doc, &sentence, cand.start, cand.end);
+            if context
+                .exclude_sentence
+                .iter()
+                .any(|w| find_word(w, around, jieba).is_some())
+            {
+                continue;
+            }
+        }
+        let needs_context = !context.all.is_empty()
+            || !context.raise.is_empty()
+            || !context.lower.is_empty()
+            || !context.exclude.is_empty();
+        let around = if needs_context {
+            context_text(doc, context, cand.start, cand.end)
+        } else {
+            ""
+        };
+        let find = |w: &String| find_word(w, around, jieba);
         if !context.all.is_empty() {
-            let window = window(text, cand.start, cand.end, context.window);
-            let found: Option<Vec<&str>> = context
+            let found: Option<Vec<String>> = context
                 .all
                 .iter()
-                .map(|group| {
-                    group
-                        .iter()
-                        .find(|w| window.contains(w.as_str()))
-                        .map(String::as_str)
-                })
+                .map(|group| group.iter().find_map(find))
                 .collect();
             match found {
                 Some(words) => {
@@ -183,32 +258,33 @@ pub fn decide(
                         "上下文：附近同时有“{}”，符合本规则的前提",
                         words.join("”“")
                     ));
-                    context_word = words.first().map(|w| w.to_string());
+                    context_word = words.into_iter().next();
                 }
                 None => continue,
             }
         }
         if !context.raise.is_empty() || !context.lower.is_empty() || !context.exclude.is_empty() {
-            let window = window(text, cand.start, cand.end, entry.context.window);
-            if context.exclude.iter().any(|w| window.contains(w.as_str())) {
+            let excluded = match context.exclude_window {
+                Some(chars) => {
+                    let near = window(doc.normalized, cand.start, cand.end, chars);
+                    context
+                        .exclude
+                        .iter()
+                        .any(|w| find_word(w, near, jieba).is_some())
+                }
+                None => context.exclude.iter().any(|w| find(w).is_some()),
+            };
+            if excluded {
                 continue;
             }
-            let lower = entry
-                .context
-                .lower
-                .iter()
-                .find(|w| window.contains(w.as_str()));
-            let raise = entry
-                .context
-                .raise
-                .iter()
-                .find(|w| window.contains(w.as_str()));
-            if entry.context.required {
+            let lower = context.lower.iter().find_map(find);
+            let raise = context.raise.iter().find_map(find);
+            if context.required {
                 // Required context gates the hit; it does not also raise it.
                 match raise {
                     Some(word) => {
                         stages.push(format!("上下文：附近有“{word}”，符合本规则的前提"));
-                        context_word = Some(word.clone());
+                        context_word = Some(word);
                     }
                     None => continue,
                 }
@@ -221,7 +297,7 @@ pub fn decide(
                             "上下文：附近有“{up}”，虽也有“{down}”，仍升为{}（两者并存时从严）",
                             severity.label_zh()
                         ));
-                        context_word = Some(up.clone());
+                        context_word = Some(up);
                     }
                     (Some(word), None) => {
                         severity = severity.raised();
@@ -229,13 +305,13 @@ pub fn decide(
                             "上下文：附近有“{word}”，升为{}",
                             severity.label_zh()
                         ));
-                        context_word = Some(word.clone());
+                        context_word = Some(word);
                     }
                     (None, Some(word)) => match severity.lowered() {
                         Some(s) => {
                             stages.push(format!("上下文：附近有“{word}”，降为{}", s.label_zh()));
                             severity = s;
-                            context_word = Some(word.clone());
+                            context_word = Some(word);
                         }
                         None => continue,
                     },
@@ -250,6 +326,7 @@ pub fn decide(
             severity,
             stages,
             context_word,
+            also: Vec::new(),
         });
     }
     let mut counted: Vec<CountedHit> = hits
@@ -277,6 +354,29 @@ fn covering_exemption<'e>(
     })
 }
 
+/// The note for a pattern's `value` group that passes `check`, `None` when
+/// it fails (or the group did not take part).
+fn checked_value(
+    regex: &regex::Regex,
+    check: ValueCheck,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<String> {
+    let caps = regex.captures(&text[start..end])?;
+    let value = caps.name("value")?;
+    match check {
+        ValueCheck::Secret => {
+            // `name@example.gov.cn` is an address, not a secret.
+            let after = &text[start + value.end()..];
+            let address = after.starts_with('.') && value.as_str().contains('@');
+            (validate::is_secret(value.as_str()) && !address).then(|| {
+                "校验：是真实的口令或密钥（不是示例、占位符或人人皆知的默认值）".to_string()
+            })
+        }
+    }
+}
+
 fn validate_number(
     detector: Detector,
     number: &str,
@@ -288,6 +388,16 @@ fn validate_number(
         Detector::ResidentId => {
             if !validate::is_resident_id(number) {
                 return None;
+            }
+            let prefix = text.as_bytes().get(end).is_some_and(u8::is_ascii_digit);
+            if prefix {
+                // The word is near, or heads the column of a list.
+                let near = window(text, start, end, 16);
+                let word = CERTIFICATE_WORDS.iter().find(|w| near.contains(*w));
+                let column = || CERTIFICATE_WORDS[..2].iter().find(|w| text.contains(*w));
+                return word.or_else(column).map(|w| {
+                    format!("校验：“{w}”的前18位是有效的身份证号码（GB 11643），证号由身份证号加序号组成")
+                });
             }
             // About 1 in 31 valid ID numbers also pass the GB 32100 check, so
             // a credit code is assumed only when the text says so.
@@ -357,7 +467,12 @@ fn applied_marking(
         }
     }
     let own_line = placed.standalone || placed.bracketed;
-    if own_line && (full || field) {
+    if placed.in_level_field && !placed.in_prose && !placed.several_levels {
+        Some((
+            top,
+            "位置：填在表格或版头的密级栏中，是标注在文件上的".to_string(),
+        ))
+    } else if own_line && (full || field) {
         Some((
             top,
             "位置：完整的密级标志单独成行（或填在密级栏中），是标注在文件上的".to_string(),
@@ -407,7 +522,8 @@ pub fn window(text: &str, start: usize, end: usize, chars: usize) -> &str {
 
 /// Drops a hit that lies inside another hit of the same category that is at
 /// least as severe (a shorter, milder reading of the same text adds nothing);
-/// exact duplicates keep the more severe.
+/// exact duplicates keep the more severe. The covering hit names the dropped
+/// hit's rule in `also`, so every rule that matched is still told.
 pub fn resolve_overlaps(entries: &[Entry], mut hits: Vec<Hit>) -> Vec<Hit> {
     hits.sort_by(|a, b| {
         (
@@ -424,22 +540,30 @@ pub fn resolve_overlaps(entries: &[Entry], mut hits: Vec<Hit>) -> Vec<Hit> {
             ))
     });
     let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
-    // Per (category, severity), the furthest end of a kept hit so far. Every
-    // kept hit starts at or before the current one (sorted), so the current
-    // hit is covered exactly when a kept hit of its category and at least its
-    // severity reaches its end.
-    let mut reach: HashMap<(Category, Severity), usize> = HashMap::new();
+    // Per (category, severity), the furthest-reaching kept hit so far (its
+    // end and its index in `kept`). Every kept hit starts at or before the
+    // current one (sorted), so the current hit is covered exactly when a
+    // kept hit of its category and at least its severity reaches its end.
+    let mut reach: HashMap<(Category, Severity), (usize, usize)> = HashMap::new();
     for hit in hits {
         let category = entries[hit.entry].category;
-        let covered = [Severity::Info, Severity::Review, Severity::Block]
+        let cover = [Severity::Info, Severity::Review, Severity::Block]
             .into_iter()
             .filter(|s| *s >= hit.severity)
-            .any(|s| reach.get(&(category, s)).is_some_and(|&end| hit.end <= end));
-        if covered {
+            .filter_map(|s| reach.get(&(category, s)))
+            .find(|&&(end, _)| hit.end <= end);
+        if let Some(&(_, at)) = cover {
+            let id = &entries[hit.entry].id;
+            let covering = &mut kept[at];
+            if covering.entry != hit.entry && !covering.also.contains(id) {
+                covering.also.push(id.clone());
+            }
             continue;
         }
-        let r = reach.entry((category, hit.severity)).or_insert(0);
-        *r = (*r).max(hit.end);
+        let r = reach.entry((category, hit.severity)).or_insert((0, 0));
+        if hit.end > r.0 {
+            *r = (hit.end, kept.len());
+        }
         kept.push(hit);
     }
     kept

@@ -19,6 +19,7 @@
 //! Invariant: every extracted char maps to a byte range of the input on char
 //! boundaries; ranges never go backwards.
 
+use super::html_layout::{self, Layout};
 use super::html_tables::{named_entity, BLOCK_TAGS, PUBLISHED_ATTRIBUTES, VOID_TAGS};
 use super::offsets::OffsetMap;
 use std::ops::Range;
@@ -29,8 +30,9 @@ pub struct Extracted {
     pub text: String,
     /// `None` when the text is the input itself.
     pub map: Option<OffsetMap>,
-    /// Where the page's `<body>` starts in the text (0 for plain text or a
-    /// fragment): what comes before is the page's head.
+    /// Where the top of the document starts in the text (0 for plain text or
+    /// a fragment): for a page, the top of its article, after its head,
+    /// navigation, breadcrumb and header ([`super::html_layout`]).
     pub body_start: usize,
 }
 
@@ -69,8 +71,10 @@ pub fn extract_html(input: &str) -> Extracted {
         body_start: 0,
         in_pre: false,
         hidden: None,
+        layout: Layout::default(),
     };
     ex.run();
+    let top = ex.layout.top(ex.body_start);
     if ex.hidden.take().is_some() {
         ex.swap_sink(); // a hidden element still open at the end
     }
@@ -88,7 +92,7 @@ pub fn extract_html(input: &str) -> Extracted {
     Extracted {
         text: ex.out,
         map: Some(ex.map),
-        body_start: ex.body_start,
+        body_start: top,
     }
 }
 
@@ -132,6 +136,7 @@ struct HtmlExtractor<'a> {
     /// Inside `<pre>`, line breaks are line breaks.
     in_pre: bool,
     hidden: Option<HiddenScope>,
+    layout: Layout,
 }
 
 impl HtmlExtractor<'_> {
@@ -168,6 +173,12 @@ impl HtmlExtractor<'_> {
     fn emit(&mut self, c: char, src: Range<usize>) {
         self.map.push(self.out.len(), src);
         self.out.push(c);
+    }
+
+    fn cell_break(&mut self, src: Range<usize>) {
+        if !self.out.is_empty() && !self.out.ends_with(['\n', '\t']) {
+            self.emit('\t', src);
+        }
     }
 
     fn line_break(&mut self, src: Range<usize>) {
@@ -230,7 +241,14 @@ impl HtmlExtractor<'_> {
         }
         let name = self.input[name_start..j].to_ascii_lowercase();
         let (attrs, tag_end) = self.attributes(j);
-        if BLOCK_TAGS.contains(&name.as_str()) {
+        if name == "td" || name == "th" {
+            // A row reads as one line, its cells apart: a form's header
+            // `密级 | 秘密 | 保密期限 | 3年` is one line with its fields, as in
+            // the tab-separated text of the same form.
+            if !closing {
+                self.cell_break(i..tag_end);
+            }
+        } else if BLOCK_TAGS.contains(&name.as_str()) {
             self.line_break(i..tag_end);
         }
         if name == "pre" {
@@ -240,6 +258,20 @@ impl HtmlExtractor<'_> {
             self.body_start = self.out.len();
         }
         let void = VOID_TAGS.contains(&name.as_str());
+        if self.hidden.is_none() && !void {
+            if closing {
+                self.layout.close(&name, self.out.len());
+            } else {
+                let names: String = attrs
+                    .iter()
+                    .filter(|(a, _)| a == "class" || a == "id")
+                    .map(|(_, v)| &self.input[v.clone()])
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.layout
+                    .open(&name, html_layout::role(&name, &names), self.out.len());
+            }
+        }
         // The end of a hidden element: back to the visible text.
         if let Some(scope) = &mut self.hidden {
             if scope.tag == name && !void {
@@ -444,7 +476,18 @@ fn is_hidden(input: &str, attrs: &[(String, Range<usize>)]) -> bool {
                 .filter(|c| !c.is_whitespace())
                 .collect::<String>()
                 .to_ascii_lowercase();
-            style.contains("display:none") || style.contains("visibility:hidden")
+            // `font-size:0` and `opacity:0` hide as well (`font-size:0.8em`
+            // does not): filler put inside a word to split it.
+            let zero = |prop: &str| {
+                style.match_indices(prop).any(|(at, _)| {
+                    let after = &style[at + prop.len()..];
+                    !after.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+                })
+            };
+            style.contains("display:none")
+                || style.contains("visibility:hidden")
+                || zero("font-size:0")
+                || zero("opacity:0")
         }
         _ => false,
     })
@@ -618,6 +661,20 @@ mod tests {
     fn source_newlines_are_spaces_not_lines_except_in_pre() {
         assert_eq!(text("<p>标注为\n机密</p>"), "标注为 机密\n");
         assert_eq!(text("<pre>机密★1年\n正文</pre>"), "机密★1年\n正文\n");
+    }
+
+    #[test]
+    fn the_top_is_the_article_after_the_navigation() {
+        let ex = extract_html(
+            "<body><div class=\"header\"><p>某市人民政府</p><ul class=\"menu\"><li>首页</li>\
+             <li>政务公开</li></ul></div><div class=\"location\">当前位置：首页</div>\
+             <p><span>机密</span></p><h2>关于某事项的通知</h2><div id=\"zoom\"><p>正文</p></div>",
+        );
+        assert!(
+            ex.text[ex.body_start..].starts_with("机密"),
+            "{:?}",
+            &ex.text[ex.body_start..]
+        );
     }
 
     #[test]

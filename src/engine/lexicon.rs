@@ -11,6 +11,7 @@
 //! The bundled lexicons (`lexicons/*.toml`) are embedded in the binary; a
 //! user's files go on top of them (see [`overlay`]).
 
+use super::context::{Scope, WordClass};
 use super::normalize::normalize_term;
 use super::offsets::LineIndex;
 use super::verdict::{Category, Severity};
@@ -103,6 +104,13 @@ pub enum LexiconProblem {
     #[error("context.all group {group} is empty or has an empty word: every group needs words")]
     EmptyContextGroup { group: usize },
     #[error(
+        "context word {0:?} names no word class (known: @amount @figure @percent @mobile @name \
+         @official @masked @house @date @quote)"
+    )]
+    UnknownWordClass(String),
+    #[error("a `check` needs a pattern with a (?P<value>…) group to check")]
+    CheckWithoutValue,
+    #[error(
         "needs examples.hit and examples.miss (at least one each): every entry carries its own \
          evidence"
     )]
@@ -165,6 +173,15 @@ pub enum Placement {
     Marking,
 }
 
+/// A check of what a pattern matched, beyond what a regex can say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueCheck {
+    /// A real secret, not a placeholder or a default that everyone knows:
+    /// see [`super::validate::is_secret`].
+    Secret,
+}
+
 /// Built-in detectors for structured numbers that need validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -202,6 +219,10 @@ pub struct Context {
     pub exclude: Vec<String>,
     #[serde(default = "default_window")]
     pub window: usize,
+    /// The window of `exclude` alone, when it must be narrower than the
+    /// window the other lists need (a 举报电话 right before the number, a
+    /// 举报人 header further up).
+    pub exclude_window: Option<usize>,
     /// The hit counts only when a `raise` word is present.
     #[serde(default)]
     pub required: bool,
@@ -211,6 +232,19 @@ pub struct Context {
     /// `required`, the groups gate the hit; they do not raise it.
     #[serde(default)]
     pub all: Vec<Vec<String>>,
+    /// Which text around the hit the words are looked for in (see
+    /// [`super::context`]); `window` by default.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Drop the hit when the *document* holds one of these words: it says
+    /// what it is (`公开征求意见` publishes a draft on purpose).
+    #[serde(default)]
+    pub exclude_document: Vec<String>,
+    /// Drop the hit when its *sentence* holds one of these words, whatever
+    /// the `scope` of the other lists (a narrow `exclude` and a sentence-wide
+    /// one in the same entry).
+    #[serde(default)]
+    pub exclude_sentence: Vec<String>,
 }
 
 fn default_window() -> usize {
@@ -251,6 +285,8 @@ struct RawEntry {
     text: Option<String>,
     pattern: Option<String>,
     detector: Option<Detector>,
+    /// A check the pattern's `value` group must pass (`"secret"`).
+    check: Option<ValueCheck>,
     #[serde(default)]
     prefilter: Vec<String>,
     #[serde(default)]
@@ -300,6 +336,8 @@ pub struct Entry {
     pub context: Context,
     /// Sorted by count.
     pub bulk: Vec<Bulk>,
+    /// A check the pattern's `(?P<value>…)` group must pass.
+    pub check: Option<ValueCheck>,
     pub reason: String,
     /// The legal basis shown with every finding of this entry.
     pub basis: String,
@@ -390,6 +428,9 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
             if prefilter.is_empty() || prefilter.iter().any(|p| p.is_empty()) {
                 return Err(err(LexiconProblem::MissingPrefilter));
             }
+            if raw.check.is_some() && regex.capture_names().all(|n| n != Some("value")) {
+                return Err(err(LexiconProblem::CheckWithoutValue));
+            }
             Matcher::Pattern { regex, prefilter }
         }
         (None, None, Some(detector)) => Matcher::Detector(detector),
@@ -408,6 +449,16 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
     context.raise = context.raise.iter().map(|w| normalize_term(w)).collect();
     context.lower = context.lower.iter().map(|w| normalize_term(w)).collect();
     context.exclude = context.exclude.iter().map(|w| normalize_term(w)).collect();
+    context.exclude_document = context
+        .exclude_document
+        .iter()
+        .map(|w| normalize_term(w))
+        .collect();
+    context.exclude_sentence = context
+        .exclude_sentence
+        .iter()
+        .map(|w| normalize_term(w))
+        .collect();
     context.all = context
         .all
         .iter()
@@ -422,6 +473,17 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
         .position(|g: &Vec<String>| g.is_empty() || g.iter().any(String::is_empty))
     {
         return Err(err(LexiconProblem::EmptyContextGroup { group: i + 1 }));
+    }
+    let words = context
+        .raise
+        .iter()
+        .chain(&context.lower)
+        .chain(&context.exclude);
+    let words = words
+        .chain(&context.exclude_document)
+        .chain(&context.exclude_sentence);
+    for word in words.chain(context.all.iter().flatten()) {
+        WordClass::parse(word).map_err(|w| err(LexiconProblem::UnknownWordClass(w)))?;
     }
     if raw.examples.hit.is_empty() || raw.examples.miss.is_empty() {
         return Err(err(LexiconProblem::MissingExamples));
@@ -441,6 +503,7 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
         exempt,
         context,
         bulk,
+        check: raw.check,
         reason: raw.reason,
         basis: raw
             .basis

@@ -163,10 +163,12 @@ impl Engine {
             return stopped();
         }
         let to_extracted = |r: std::ops::Range<usize>| normalized.map.source_range(r);
+        let to_normalized = |at: usize| normalized.map.derived_at_or_after(at, &normalized.text);
         let view = DocumentView {
             normalized: &normalized.text,
             extracted: &extracted.text,
             to_extracted: &to_extracted,
+            to_normalized: &to_normalized,
             top_start: extracted.body_start,
         };
         let hits = if candidates.is_empty() {
@@ -237,6 +239,7 @@ impl Engine {
                         reason: entry.reason.clone(),
                         stages: hit.stages,
                         context_word: hit.context_word,
+                        also: hit.also,
                         legal_basis: entry.basis.clone(),
                     },
                     byte_start: orig.start,
@@ -345,10 +348,12 @@ mod tests {
         let candidates = engine.finder.find(&normalized.text);
         assert!(candidates.len() > 256);
         let to_extracted = |r: std::ops::Range<usize>| normalized.map.source_range(r);
+        let to_normalized = |at: usize| normalized.map.derived_at_or_after(at, &normalized.text);
         let view = DocumentView {
             normalized: &normalized.text,
             extracted: &text,
             to_extracted: &to_extracted,
+            to_normalized: &to_normalized,
             top_start: 0,
         };
         let jieba = engine.jieba();

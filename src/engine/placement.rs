@@ -80,6 +80,12 @@ pub struct LinePosition {
     pub digits_beside: bool,
     /// The rest of its line names a marking field (密级, 保密期限, 份号).
     pub field_label_beside: bool,
+    /// A 密级 field label stands right before it, with nothing of its own
+    /// between (`密级：秘密`, a form's cells `密级 | 秘密`).
+    pub in_level_field: bool,
+    /// Its line names more than one level (`密级：□绝密 □机密 □秘密`): a
+    /// blank form or a list of levels, not a level applied.
+    pub several_levels: bool,
     /// It opens its line (a paragraph) and a colon, a space or a closing
     /// bracket sets it apart from what follows: `内部掌握：以下情况……`. A
     /// label heads the paragraph it opens; a definition (`工作秘密：是指……`)
@@ -93,6 +99,9 @@ pub struct LinePosition {
     /// than a title ([`TITLE_CHARS`]). A title or a header line
     /// (`WPT01B 机密★1年 图书馆`) is not a sentence.
     pub in_prose: bool,
+    /// The next line defines it (`工作秘密` / `工作秘密是指……`): the heading of
+    /// an explainer, not a label.
+    pub heads_definition: bool,
 }
 
 /// Lines up to this many chars without sentence punctuation read as titles.
@@ -104,6 +113,7 @@ const SENTENCE_MARKS: &[char] = &['，', ',', '。', '；', ';', '！', '!', '�
 impl LinePosition {
     pub fn applied(&self) -> bool {
         !self.quoted
+            && !self.heads_definition
             && (self.standalone || self.bracketed || self.at_document_start || self.opens_line)
     }
 }
@@ -247,9 +257,11 @@ impl<'a> Placer<'a> {
             newlines: extracted.match_indices('\n').map(|(i, _)| i).collect(),
             facts: HashMap::new(),
             heads: HashMap::new(),
+            // For a page, the document starts at the top of its article.
             first_content: extracted
-                .find(|c: char| !c.is_whitespace())
-                .unwrap_or(extracted.len()),
+                .get(top_start..)
+                .and_then(|rest| rest.find(|c: char| !c.is_whitespace()))
+                .map_or(extracted.len(), |i| top_start + i),
         }
     }
 
@@ -360,6 +372,19 @@ impl<'a> Placer<'a> {
         let digits_beside =
             count_in(&facts.digits, before.clone()) + count_in(&facts.digits, after.clone()) > 0;
         let field_label_beside = facts.fields.iter().any(|&(s, e)| e <= ns || s >= ne);
+        let levels = ["绝密", "机密", "秘密"]
+            .iter()
+            .map(|l| text.matches(l).count())
+            .sum::<usize>()
+            - ["国家秘密", "工作秘密", "商业秘密"]
+                .iter()
+                .map(|l| text.matches(l).count())
+                .sum::<usize>();
+        let several_levels = levels > 1;
+        let in_level_field = facts
+            .fields
+            .iter()
+            .any(|&(s, e)| e <= ns && &text[s..e] == "密级" && count_in(&facts.own, e..ns) == 0);
         let line_text = &extracted[line.clone()];
         let in_prose =
             line_text.contains(SENTENCE_MARKS) || line_text.trim().chars().count() > TITLE_CHARS;
@@ -387,10 +412,25 @@ impl<'a> Placer<'a> {
                 lines_above += 1;
             }
         }
+        let heads_definition = (standalone || at_document_start) && {
+            let term = normalize_term(&extracted[hit.start..hit_end]);
+            let next = (n + 1..self.newlines.len() + 1)
+                .take(4)
+                .map(|k| normalize_term(&extracted[self.line(k)]))
+                .find(|l| !l.is_empty());
+            next.is_some_and(|l| {
+                !term.is_empty()
+                    && l.strip_prefix(term.as_str())
+                        .is_some_and(|rest| DEFINITION_WORDS.iter().any(|w| rest.starts_with(w)))
+            })
+        };
         LinePosition {
+            heads_definition,
             quoted,
             digits_beside,
             field_label_beside,
+            in_level_field,
+            several_levels,
             standalone,
             bracketed,
             at_document_start,

@@ -95,6 +95,47 @@ pub fn is_mobile(s: &str) -> bool {
         && (b'3'..=b'9').contains(&b[1])
 }
 
+/// Defaults every user knows and placeholders: publishing them gives nothing
+/// away (`初始密码为123456，首次登录后请修改`).
+const KNOWN_DEFAULTS: &[&str] = &[
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "654321",
+    "000000",
+    "111111",
+    "666666",
+    "888888",
+    "admin",
+    "admin123",
+    "password",
+    "passw0rd",
+    "abc123",
+    "qwerty",
+    "xxxxxx",
+    "******",
+];
+
+/// A password or key value that is a real secret (normalized text, so
+/// letters are lower case): 6–40 visible ASCII chars, not a known default,
+/// not one char repeated, holding both a letter and a digit (a policy every
+/// system enforces; `IE=edge`, `+USBKey` are not secrets). `Gov2025#`,
+/// `dc@2025!sj` are; `123456`, `abcdef`, `8位以上` are not.
+pub fn is_secret(value: &str) -> bool {
+    let n = value.chars().count();
+    if !(6..=40).contains(&n) || !value.chars().all(|c| c.is_ascii_graphic()) {
+        return false;
+    }
+    if KNOWN_DEFAULTS.contains(&value) || value.chars().all(|c| value.starts_with(c)) {
+        return false;
+    }
+    let letter = value.chars().any(|c| c.is_ascii_alphabetic());
+    let digit = value.chars().any(|c| c.is_ascii_digit());
+    letter && digit
+}
+
 /// GB 32100 unified social credit code: 18 chars from the code set
 /// `0-9A-HJ-NPQRTUWXY`, with its weighted MOD 31 check char. These identify
 /// organisations and are public: never personal data.
@@ -152,6 +193,10 @@ mod tests {
 
     #[test]
     fn mobiles_and_credit_codes() {
+        assert!(is_secret("gov2025#") && is_secret("dc@2025!sj") && is_secret("zw@2024db!"));
+        assert!(!is_secret("123456") && !is_secret("abcdefgh") && !is_secret("admin123"));
+        assert!(!is_secret("aaaaaaa") && !is_secret("a1") && !is_secret("密码abc123"));
+        assert!(!is_secret("ie=edge") && !is_secret("+usbkey"));
         assert!(is_mobile("13812345678"));
         assert!(!is_mobile("12812345678"));
         assert!(!is_mobile("03711234567"));

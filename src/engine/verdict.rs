@@ -184,6 +184,10 @@ pub struct Explanation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_word: Option<String>,
     pub legal_basis: String,
+    /// Other rules that matched inside this finding's text and add nothing
+    /// to its severity (`（讨论稿）` is also the label 讨论稿): named, not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 /// One problem in a document.

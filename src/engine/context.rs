@@ -1,0 +1,313 @@
+//! Context: where an entry looks for the words around a hit, and the word
+//! classes it can ask for besides literal words.
+//!
+//! Contract:
+//! - [`Scope`] says which text around a hit is its context: `window` (the
+//!   entry's `window` chars on either side, across lines), `sentence` (the
+//!   sentence that holds the hit: up to `。！？；` or a line break) or `line`
+//!   (the line that holds it). A sentence or a line is cut at
+//!   [`MAX_SCOPE_CHARS`] chars on either side, so a page without punctuation
+//!   costs no more than a long sentence.
+//! - A context word that starts with `@` is a [`WordClass`]: `@amount` (a sum
+//!   of money), `@figure` (a number with a unit of measure or count),
+//!   `@percent`, `@mobile`, `@name` (a person's full name, not a masked
+//!   `王某某`/`王*`), `@official` (a post and the person holding it:
+//!   `副局长赵某某`, masked or not), `@masked` (a name written masked:
+//!   `郑某某`, `王某`), `@house` (a home address down to the door:
+//!   `5栋1单元602室`), `@date` and `@quote` (a quoted passage of several
+//!   words: the content itself, `作文题为“……”`). A class is present when the
+//!   context text holds one instance of it; what it found is shown in the
+//!   hit's explanation like a literal word.
+//! - Deterministic and pure: the same text always gives the same answer;
+//!   `@name` asks jieba's part-of-speech tagger, which is deterministic.
+
+use jieba_rs::Jieba;
+use regex::Regex;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// Which text around a hit is its context (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    #[default]
+    Window,
+    Sentence,
+    Line,
+}
+
+/// A sentence or line scope reaches at most this many chars either side.
+pub const MAX_SCOPE_CHARS: usize = 300;
+
+/// Chars that end a sentence (besides a line break).
+const SENTENCE_ENDS: &[char] = &['。', '！', '？', '!', '?', '；', ';'];
+
+/// The byte range of `text` that is the sentence or line around
+/// `start..end` (for [`Scope::Window`] the caller uses the window).
+pub fn scope_bounds(text: &str, start: usize, end: usize, scope: Scope) -> (usize, usize) {
+    let ends = |c: char| c == '\n' || (scope == Scope::Sentence && SENTENCE_ENDS.contains(&c));
+    let mut from = start;
+    for (taken, (i, c)) in text[..start].char_indices().rev().enumerate() {
+        if ends(c) || taken >= MAX_SCOPE_CHARS {
+            break;
+        }
+        from = i;
+    }
+    let mut to = end;
+    for (taken, (i, c)) in text[end..].char_indices().enumerate() {
+        if taken >= MAX_SCOPE_CHARS {
+            break;
+        }
+        to = end + i + c.len_utf8();
+        if ends(c) {
+            break;
+        }
+    }
+    (from, to)
+}
+
+/// A class of words an entry's context can ask for (`@amount`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordClass {
+    Amount,
+    Figure,
+    Percent,
+    Mobile,
+    Name,
+    Date,
+    Quote,
+    Official,
+    Masked,
+    House,
+}
+
+impl WordClass {
+    /// The class a context word names, `None` for a literal word; an `@`
+    /// word that names no class is an error of the lexicon.
+    pub fn parse(word: &str) -> Result<Option<WordClass>, String> {
+        let Some(name) = word.strip_prefix('@') else {
+            return Ok(None);
+        };
+        Ok(Some(match name {
+            "amount" => WordClass::Amount,
+            "figure" => WordClass::Figure,
+            "percent" => WordClass::Percent,
+            "mobile" => WordClass::Mobile,
+            "name" => WordClass::Name,
+            "date" => WordClass::Date,
+            "quote" => WordClass::Quote,
+            "official" => WordClass::Official,
+            "masked" => WordClass::Masked,
+            "house" => WordClass::House,
+            _ => return Err(word.to_string()),
+        }))
+    }
+
+    /// The first instance of the class in `text` (normalized), if any.
+    pub fn find(self, text: &str, jieba: &Jieba) -> Option<String> {
+        let regex = |r: &'static OnceLock<Regex>, src: &str| -> Option<String> {
+            r.get_or_init(|| Regex::new(src).expect("class regex"))
+                .find(text)
+                .map(|m| m.as_str().to_string())
+        };
+        static AMOUNT: OnceLock<Regex> = OnceLock::new();
+        static FIGURE: OnceLock<Regex> = OnceLock::new();
+        static PERCENT: OnceLock<Regex> = OnceLock::new();
+        static DATE: OnceLock<Regex> = OnceLock::new();
+        static QUOTE: OnceLock<Regex> = OnceLock::new();
+        static HOUSE: OnceLock<Regex> = OnceLock::new();
+        match self {
+            WordClass::Amount => regex(
+                &AMOUNT,
+                r"[¥￥]\s?\d[\d,]*(\.\d+)?|\d[\d,]*(\.\d+)?\s?(万元|亿元|元|万)|[壹贰叁肆伍陆柒捌玖拾佰仟萬億一二三四五六七八九十百千万亿]{2,}(元|万元|亿元)",
+            ),
+            WordClass::Figure => regex(
+                &FIGURE,
+                r"\d+(\.\d+)?\s?(%|‰|个百分点|万人|万户|万元|亿元|万|亿|人|户|名|起|家|件|个|元|吨|辆|间|亩|平方米|公里|米|栋|处|套)",
+            ),
+            WordClass::Percent => regex(&PERCENT, r"\d+(\.\d+)?\s?(%|‰|个百分点)"),
+            WordClass::Date => regex(
+                &DATE,
+                r"\d{4}年\d{1,2}月(\d{1,2}日)?|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}",
+            ),
+            WordClass::Quote => regex(&QUOTE, r"“[^”]{6,}”"),
+            WordClass::House => regex(
+                &HOUSE,
+                r"\d+(栋|幢|号楼)(\d+单元)?\d+(室|号|户)|\d+单元\d+(室|号)|(村|组|巷|弄|胡同)\d+号",
+            ),
+            WordClass::Official => find_official(text),
+            WordClass::Masked => {
+                static MASKED: OnceLock<Regex> = OnceLock::new();
+                MASKED
+                    .get_or_init(|| {
+                        Regex::new(&format!("[{SURNAMES}]某{{1,2}}")).expect("masked regex")
+                    })
+                    .find(text)
+                    .map(|m| m.as_str().to_string())
+            }
+            WordClass::Mobile => find_mobile(text),
+            WordClass::Name => find_name(text, jieba),
+        }
+    }
+}
+
+/// Posts that come right before their holder's name in reports about
+/// officials (`副局长钱某某`, `二级主任科员郑某某`).
+const POSTS: &str = "书记|局长|主任|科长|股长|处长|厅长|部长|镇长|乡长|县长|区长|市长|所长|站长|队长|院长|校长|经理|董事长|科员|干部|委员|成员|会计|出纳|主席|支书|村长|组长|馆长|社长|行长";
+
+/// A post followed by a family name and a masked or given name.
+fn find_official(text: &str) -> Option<String> {
+    static OFFICIAL: OnceLock<Regex> = OnceLock::new();
+    OFFICIAL
+        .get_or_init(|| {
+            Regex::new(&format!("(?:{POSTS})\\s?[{SURNAMES}](?:某某|某|[一-龥]{{1,2}})(?:[，,、（(]|涉嫌|在|因|等|同志|违|利用|$)"))
+                .expect("official regex")
+        })
+        .find(text)
+        .map(|m| m.as_str().to_string())
+}
+
+/// An 11-digit mobile number that is not part of a longer number.
+fn find_mobile(text: &str) -> Option<String> {
+    static MOBILE: OnceLock<Regex> = OnceLock::new();
+    MOBILE
+        .get_or_init(|| Regex::new(r"(?:^|\D)(1[3-9]\d{9})(?:\D|$)").expect("mobile regex"))
+        .captures(text)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string())
+}
+
+/// Family names that open most Chinese full names (the common single ones
+/// and the compound ones), for names jieba does not tag.
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
+
+/// Words after which a full name comes in records about people
+/// (`村民张建国`, `其子李宏伟`, `配偶苏雯`).
+const PERSON_ROLES: &[&str] = &[
+    "村民",
+    "居民",
+    "群众",
+    "人选",
+    "对象",
+    "户主",
+    "配偶",
+    "父亲",
+    "母亲",
+    "其子",
+    "其女",
+    "儿子",
+    "女儿",
+    "丈夫",
+    "妻子",
+    "患者",
+    "举报人",
+    "申请人",
+    "当事人",
+    "考生",
+    "同志",
+    "姓名",
+    "家属",
+    "职工",
+    "员工",
+    "租户",
+    "业主",
+];
+
+/// Place and body suffixes jieba sometimes tags as names (`柳溪镇`, `高新区`).
+const NOT_NAME_ENDS: &str =
+    "镇区县村市省乡街路河山湖局委办院所站队社组园城港湾州屯庄寨营坊沟桥店坪厂矿";
+
+fn is_masked(word: &str) -> bool {
+    word.contains(['某', '*', '×', 'x', '○', '〇', '□'])
+}
+
+/// A person's full name in `text`: one jieba tags as a name (`nr`), or a
+/// family name with one or two given chars right after a role word.
+fn find_name(text: &str, jieba: &Jieba) -> Option<String> {
+    for tag in jieba.tag(text, true) {
+        let n = tag.word.chars().count();
+        // Four-char "names" are mostly jieba's guesses (`纪检监察`).
+        if tag.tag.starts_with("nr")
+            && (2..=3).contains(&n)
+            && !is_masked(tag.word)
+            && !tag.word.ends_with(|c| NOT_NAME_ENDS.contains(c))
+            && tag.word.starts_with(|c| SURNAMES.contains(c))
+        {
+            return Some(tag.word.to_string());
+        }
+    }
+    for role in PERSON_ROLES {
+        for (at, _) in text.match_indices(role) {
+            let rest = &text[at + role.len()..];
+            let given: String = rest
+                .chars()
+                .take_while(|c| super::normalize::is_han(*c))
+                .take(4)
+                .collect();
+            let n = given.chars().count();
+            let first = given.chars().next();
+            if (2..=3).contains(&n)
+                && first.is_some_and(|c| SURNAMES.contains(c))
+                && !is_masked(&given)
+            {
+                // A name is followed by a break, not by more of a word.
+                let after = rest[given.len()..].chars().next();
+                if after.is_none_or(|c| !super::normalize::is_han(c) || c == '同') {
+                    return Some(given);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentence_and_line_scopes_stop_where_they_should() {
+        let text = "第一句。本数据暂不对外，请注意\n下一行";
+        let at = text.find("暂不对外").unwrap();
+        let (s, e) = scope_bounds(text, at, at + "暂不对外".len(), Scope::Sentence);
+        assert_eq!(&text[s..e], "本数据暂不对外，请注意\n");
+        let (s, e) = scope_bounds(text, at, at + "暂不对外".len(), Scope::Line);
+        assert_eq!(&text[s..e], "第一句。本数据暂不对外，请注意\n");
+    }
+
+    #[test]
+    fn classes_find_what_they_name_and_not_their_look_alikes() {
+        let jieba = crate::engine::boundary::shared_jieba();
+        let find = |c: WordClass, t: &str| c.find(t, &jieba);
+        assert_eq!(
+            find(WordClass::Amount, "标底为1,236.58万元").as_deref(),
+            Some("1,236.58万元")
+        );
+        assert!(find(WordClass::Amount, "肆佰叁拾陆万贰仟零伍拾元整").is_some());
+        assert!(find(WordClass::Amount, "共3个标段").is_none());
+        assert!(find(WordClass::Percent, "增长5.8%").is_some());
+        assert!(find(WordClass::Mobile, "电话15581181255").is_some());
+        assert!(find(WordClass::Mobile, "电话0580-2265510").is_none());
+        assert!(find(WordClass::Quote, "作文题为“那一刻，我读懂了”").is_some());
+        assert!(find(WordClass::Quote, "简称“双减”").is_none());
+        for named in [
+            "经考察，韩志刚同志",
+            "初步人选马立新，经核查",
+            "其子李宏伟曾因诈骗",
+        ] {
+            assert!(find(WordClass::Name, named).is_some(), "{named}");
+        }
+        assert!(find(WordClass::Official, "原党组成员、副局长钱某某涉嫌").is_some());
+        assert!(find(WordClass::Official, "二级主任科员郑某某涉嫌违规").is_some());
+        assert!(find(WordClass::Official, "局长办公会议研究").is_none());
+        assert!(find(WordClass::House, "住锦绣花园5栋1单元602室").is_some());
+        assert!(find(WordClass::Masked, "经初步核实，郑某某涉嫌").is_some());
+        assert!(find(WordClass::Masked, "某某公司").is_none());
+        assert!(find(WordClass::House, "共5栋楼").is_none());
+        for masked in ["村民张某某反映", "王*强，男", "柳溪镇高新区高度重视"] {
+            assert_eq!(find(WordClass::Name, masked), None, "{masked}");
+        }
+        assert_eq!(WordClass::parse("@nope"), Err("@nope".to_string()));
+        assert_eq!(WordClass::parse("标底"), Ok(None));
+    }
+}
