@@ -1,13 +1,16 @@
 //! Candidates: every place in the normalized text where an entry *might* hit.
 //!
 //! Contract: [`CandidateFinder::find`] is one pass of a char-wise
-//! multi-pattern automaton (daachorse) over the normalized text (all literal terms plus the prefilter
-//! literals of regex entries), then each regex whose prefilter fired, then one
+//! multi-pattern automaton (daachorse) over the normalized text (all literal
+//! terms plus the search literals of regex entries: see
+//! [`super::pattern_proof::search_plan`]), then each regex whose literals
+//! fired, in windows around the hits, then one
 //! scan for digit runs if a detector entry exists. It reports every match,
 //! overlapping ones included; later stages drop what does not hold. Offsets
 //! are byte offsets of the normalized text.
 
 use super::lexicon::{Detector, Entry, Matcher};
+use super::pattern_proof::search_plan;
 use daachorse::CharwiseDoubleArrayAhoCorasick;
 use std::collections::HashMap;
 
@@ -26,6 +29,23 @@ enum Target {
     Term(usize),
     /// Prefilter literal of the regex entry with this index.
     Prefilter(usize),
+    /// A string of that pattern's k-th other required piece.
+    Also(usize, usize),
+}
+
+/// A pattern entry, compiled for the search.
+struct PatternSearch {
+    entry: usize,
+    regex: regex::Regex,
+    /// Where its matches can be, when their length is bounded and the
+    /// pattern has no anchors or word boundaries: windows `lead` before and
+    /// `trail` after each hit of the plan's literals (every match contains
+    /// one), which give exactly the matches a run over the whole text gives.
+    /// Without a plan: the whole text, once a prefilter literal fired.
+    window: Option<(usize, usize)>,
+    /// How many other required pieces a window must hold (see
+    /// [`super::pattern_proof::SearchPlan::also`]).
+    also: usize,
 }
 
 /// Compiled candidate search for one lexicon.
@@ -34,8 +54,7 @@ pub struct CandidateFinder {
     /// a term and a prefilter, or the prefilter of several patterns).
     automaton: Option<CharwiseDoubleArrayAhoCorasick<u32>>,
     targets: Vec<Vec<Target>>,
-    /// (entry index, regex) for every pattern entry.
-    patterns: Vec<(usize, regex::Regex)>,
+    patterns: Vec<PatternSearch>,
     /// Entry index per detector kind.
     detectors: Vec<(Detector, usize)>,
 }
@@ -45,14 +64,14 @@ pub struct CandidateFinder {
 pub struct AutomatonError(String);
 
 impl CandidateFinder {
-    pub fn new<'a>(entries: &'a [Entry]) -> Result<Self, AutomatonError> {
+    pub fn new(entries: &[Entry]) -> Result<Self, AutomatonError> {
         // Literal text → slot in `targets`; the automaton needs each pattern
         // once, a literal may serve several entries.
-        let mut slots: HashMap<&str, u32> = HashMap::new();
-        let mut literals: Vec<(&str, u32)> = Vec::new();
+        let mut slots: HashMap<String, u32> = HashMap::new();
+        let mut literals: Vec<(String, u32)> = Vec::new();
         let mut targets: Vec<Vec<Target>> = Vec::new();
-        let mut add = |literal: &'a str, target: Target| {
-            let slot = *slots.entry(literal).or_insert_with(|| {
+        let mut add_owned = |literal: String, target: Target| {
+            let slot = *slots.entry(literal.clone()).or_insert_with(|| {
                 targets.push(Vec::new());
                 let slot = (targets.len() - 1) as u32;
                 literals.push((literal, slot));
@@ -64,12 +83,32 @@ impl CandidateFinder {
         let mut detectors = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
             match &entry.matcher {
-                Matcher::Term(term) => add(term, Target::Term(index)),
+                Matcher::Term(term) => add_owned(term.clone(), Target::Term(index)),
                 Matcher::Pattern { regex, prefilter } => {
                     let slot = patterns.len();
-                    patterns.push((index, regex.clone()));
-                    for literal in prefilter {
-                        add(literal, Target::Prefilter(slot));
+                    let plan = search_plan(regex.as_str(), prefilter);
+                    patterns.push(PatternSearch {
+                        entry: index,
+                        regex: regex.clone(),
+                        window: plan.as_ref().map(|p| (p.lead, p.trail)),
+                        also: plan.as_ref().map_or(0, |p| p.also.len()),
+                    });
+                    match plan {
+                        Some(plan) => {
+                            for literal in plan.literals {
+                                add_owned(literal, Target::Prefilter(slot));
+                            }
+                            for (k, piece) in plan.also.into_iter().enumerate() {
+                                for literal in piece {
+                                    add_owned(literal, Target::Also(slot, k));
+                                }
+                            }
+                        }
+                        None => {
+                            for literal in prefilter {
+                                add_owned(literal.clone(), Target::Prefilter(slot));
+                            }
+                        }
                     }
                 }
                 Matcher::Detector(d) => detectors.push((*d, index)),
@@ -98,7 +137,14 @@ impl CandidateFinder {
     /// All candidates in `text`, sorted by (start, end, entry).
     pub fn find(&self, text: &str) -> Vec<Candidate> {
         let mut out = Vec::new();
-        let mut fired = vec![false; self.patterns.len()];
+        // Per pattern: where its prefilter literals occur.
+        let mut fired: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.patterns.len()];
+        // Per pattern, per other required piece: where its strings start.
+        let mut also: Vec<Vec<Vec<usize>>> = self
+            .patterns
+            .iter()
+            .map(|p| vec![Vec::new(); p.also])
+            .collect();
         if let Some(automaton) = &self.automaton {
             for m in automaton.find_overlapping_iter(text) {
                 for target in &self.targets[m.value() as usize] {
@@ -108,23 +154,45 @@ impl CandidateFinder {
                             start: m.start(),
                             end: m.end(),
                         }),
-                        Target::Prefilter(slot) => fired[slot] = true,
+                        Target::Prefilter(slot) => fired[slot].push((m.start(), m.end())),
+                        Target::Also(slot, k) => also[slot][k].push(m.start()),
                     }
                 }
             }
         }
-        for (slot, (entry, regex)) in self.patterns.iter().enumerate() {
-            if fired[slot] {
-                out.extend(
-                    regex
-                        .find_iter(text)
-                        .filter(|m| !m.is_empty() && !glued_to_digits(text, m.start(), m.end()))
-                        .map(|m| Candidate {
-                            entry: *entry,
-                            start: m.start(),
-                            end: m.end(),
-                        }),
-                );
+        for ((search, hits), also) in self.patterns.iter().zip(&mut fired).zip(&mut also) {
+            if hits.is_empty() || also.iter().any(Vec::is_empty) {
+                continue;
+            }
+            for starts in also.iter_mut() {
+                starts.sort_unstable();
+            }
+            let mut keep = |m: regex::Match<'_>| {
+                if !m.is_empty() && !glued_to_digits(text, m.start(), m.end()) {
+                    out.push(Candidate {
+                        entry: search.entry,
+                        start: m.start(),
+                        end: m.end(),
+                    });
+                }
+            };
+            match search.window {
+                None => search.regex.find_iter(text).for_each(&mut keep),
+                Some((lead, trail)) => {
+                    hits.sort_unstable();
+                    for window in windows(text, hits, lead, trail) {
+                        // A window without every other required piece
+                        // cannot hold a match.
+                        let holds = |starts: &Vec<usize>| {
+                            let first = starts.partition_point(|&s| s < window.start);
+                            starts.get(first).is_some_and(|&s| s < window.end)
+                        };
+                        if !also.iter().all(holds) {
+                            continue;
+                        }
+                        find_in_window(&search.regex, text, window, &mut keep);
+                    }
+                }
             }
         }
         if !self.detectors.is_empty() {
@@ -167,6 +235,65 @@ impl CandidateFinder {
         }
         out.sort_by_key(|c| (c.start, c.end, c.entry));
         out
+    }
+}
+
+/// The merged windows `[hit.start - lead, hit.end + trail]` around the
+/// sorted hits, on char boundaries.
+fn windows(
+    text: &str,
+    hits: &[(usize, usize)],
+    lead: usize,
+    trail: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        while i < text.len() && !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for &(s, e) in hits {
+        let from = floor(s.saturating_sub(lead));
+        let to = ceil((e + trail).min(text.len()));
+        match out.last_mut() {
+            Some(last) if from <= last.end => last.end = last.end.max(to),
+            _ => out.push(from..to),
+        }
+    }
+    out
+}
+
+/// The leftmost-first, non-overlapping matches of `regex` that lie in
+/// `window`, as a run over the whole text finds them there: every match
+/// holds a hit at most `lead` after its start and `trail` before its end,
+/// so none crosses a window's edge or starts between windows.
+fn find_in_window(
+    regex: &regex::Regex,
+    text: &str,
+    window: std::ops::Range<usize>,
+    keep: &mut impl FnMut(regex::Match<'_>),
+) {
+    // The haystack ends at the window: the patterns windowed have no
+    // anchors, so nothing in them can see that the text was cut.
+    let haystack = &text[..window.end];
+    let mut at = window.start;
+    while at <= window.end {
+        let Some(m) = regex.find_at(haystack, at) else {
+            break;
+        };
+        keep(m);
+        at = if m.end() > m.start() {
+            m.end()
+        } else {
+            m.end() + haystack[m.end()..].chars().next().map_or(1, char::len_utf8)
+        };
     }
 }
 
@@ -269,5 +396,97 @@ mod tests {
                 "110105 19491231 002x",
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod windowed {
+    use super::*;
+    use crate::engine::html::{extract_html, looks_like_html};
+    use crate::engine::lexicon::Lexicon;
+    use crate::engine::normalize::normalize;
+
+    /// The search before windows: every fired pattern over the whole text.
+    fn reference(finder: &CandidateFinder, text: &str) -> Vec<Candidate> {
+        let mut with = finder.find(text);
+        with.retain(|c| !finder.patterns.iter().any(|p| p.entry == c.entry));
+        for search in &finder.patterns {
+            with.extend(
+                search
+                    .regex
+                    .find_iter(text)
+                    .filter(|m| !m.is_empty() && !glued_to_digits(text, m.start(), m.end()))
+                    .map(|m| Candidate {
+                        entry: search.entry,
+                        start: m.start(),
+                        end: m.end(),
+                    }),
+            );
+        }
+        with.sort_by_key(|c| (c.start, c.end, c.entry));
+        with
+    }
+
+    /// The windowed search finds exactly what a whole-text run finds, on
+    /// every text of the corpus and on texts made of pattern pieces packed
+    /// close together (matches at window edges, overlapping windows).
+    #[test]
+    fn windows_find_what_the_whole_text_finds() {
+        let lexicon = Lexicon::embedded().unwrap();
+        let finder = CandidateFinder::new(&lexicon.entries).unwrap();
+        assert!(
+            finder
+                .patterns
+                .iter()
+                .filter(|p| p.window.is_some())
+                .count()
+                > 100
+        );
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/corpus");
+        let mut texts = Vec::new();
+        for dir in ["public", "public2", "leaks", "twins", "leaks-c", "twins-c"] {
+            let Ok(files) = std::fs::read_dir(root.join(dir)) else {
+                continue;
+            };
+            for file in files {
+                let raw = std::fs::read_to_string(file.unwrap().path()).unwrap_or_default();
+                let extracted = if looks_like_html(&raw) {
+                    extract_html(&raw).text
+                } else {
+                    raw
+                };
+                texts.push(normalize(&extracted).text);
+            }
+        }
+        assert!(texts.len() > 500, "{}", texts.len());
+        // Packed pieces: every example of every pattern entry, back to back.
+        let examples: Vec<String> = lexicon
+            .entries
+            .iter()
+            .filter(|e| matches!(e.matcher, Matcher::Pattern { .. }))
+            .flat_map(|e| e.examples.hit.iter().chain(&e.examples.miss))
+            .map(|t| normalize(t).text)
+            .collect();
+        for join in ["", "。", "\n", "不"] {
+            texts.push(examples.join(join));
+        }
+        for text in &texts {
+            let mut got = finder.find(text);
+            got.sort_by_key(|c| (c.start, c.end, c.entry));
+            let want = reference(&finder, text);
+            let differ: Vec<String> = got
+                .iter()
+                .filter(|c| !want.contains(c))
+                .chain(want.iter().filter(|c| !got.contains(c)))
+                .map(|c| {
+                    format!(
+                        "{} {:?}",
+                        lexicon.entries[c.entry].id,
+                        &text[c.start..c.end]
+                    )
+                })
+                .collect();
+            assert!(differ.is_empty(), "differ: {differ:?}");
+        }
     }
 }
