@@ -4,10 +4,12 @@
 //! (`\t` for tabs, `\n` for breaks): `正文` (the main document), `页眉`,
 //! `页脚`, `脚注`, `尾注` (one part per file), `批注` (all comments, one
 //! spot per comment: `批注（张三）`), then the document properties.
-//! Inside a story, text that a reader of the printed page would not see is
-//! kept *where it stands* (so a sentence reads whole) and marked by a spot:
+//! Inside a story, tracked deletions and insertions and text boxes are lines
+//! of their own where they stand (a label in a deleted revision is never
+//! read as part of the next sentence), marked by a spot:
 //! ` › 删除的修订（作者）` (`w:delText`, moved-from text), ` › 插入的修订（作者）`,
-//! ` › 文本框`, ` › 隐藏文字` (`w:vanish` on the run). `mc:Fallback` copies
+//! ` › 文本框`; hidden text (`w:vanish` on the run) stays in its sentence,
+//! marked ` › 隐藏文字`. `mc:Fallback` copies
 //! of text boxes are skipped (the `mc:Choice` copy is read), and field codes
 //! (`w:instrText`) are not text.
 
@@ -18,6 +20,9 @@ use super::zipfile::Zip;
 use super::{ooxml, xml};
 use quick_xml::events::Event;
 use std::collections::BTreeSet;
+
+/// Elements whose text is a line of its own: revisions and text boxes.
+const OWN_LINE: &[&str] = &["del", "moveFrom", "ins", "moveTo", "txbxContent"];
 
 /// Which story a part is: comments carry an author per comment.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -136,7 +141,11 @@ fn read_story(
                 if skip_to.is_some() {
                     continue;
                 }
-                match xml::local(&e).as_str() {
+                let local = xml::local(&e);
+                if OWN_LINE.contains(&local.as_str()) && !text.ends_with_newline() {
+                    text.push("\n", None)?;
+                }
+                match local.as_str() {
                     "Fallback" | "instrText" => skip_to = Some(depth),
                     "del" | "moveFrom" => contexts.push(Context {
                         depth,
@@ -192,6 +201,9 @@ fn read_story(
                             hidden = false;
                         }
                         "p" | "comment" if !text.ends_with_newline() => {
+                            text.push("\n", None)?;
+                        }
+                        name if OWN_LINE.contains(&name) && !text.ends_with_newline() => {
                             text.push("\n", None)?;
                         }
                         _ => {}

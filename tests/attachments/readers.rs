@@ -90,6 +90,39 @@ pub fn docx_parts_each_name_where_they_are() {
     assert!(v.error.is_none(), "{:?}", v.error);
 }
 
+/// Issue 9: a label in a deleted revision used to be joined to the sentence
+/// after it and read as named (`（此件不公开）关于……` inside one line).
+/// Revisions and text boxes are lines of their own, so it stands applied.
+#[test]
+pub fn a_label_in_a_deleted_revision_is_a_line_of_its_own() {
+    let body = concat!(
+        r#"<w:p><w:r><w:t xml:space="preserve">请各单位认真贯彻落实。</w:t></w:r>"#,
+        r#"<w:del w:id="1" w:author="李四"><w:r><w:delText>此件不公开</w:delText></w:r></w:del>"#,
+        r#"<w:r><w:t>县政府办公室将适时开展督查。</w:t></w:r></w:p>"#,
+    );
+    let file = docx(&format!("{}{}", p("关于某项工作的通知"), body), &[]);
+    let got = extract_parts("通知.docx", &file, &Limits::default());
+    let main = got
+        .parts
+        .iter()
+        .find(|p| p.location == "通知.docx › 正文")
+        .expect("the body part");
+    assert!(
+        main.text.contains("\n此件不公开\n"),
+        "the revision is not a line of its own: {:?}",
+        main.text
+    );
+    let v = scan("通知.docx", &file);
+    assert_eq!(v.decision, Decision::Review, "{v:#?}");
+    assert!(
+        located(&v)
+            .iter()
+            .any(|(_, l, _)| l == "通知.docx › 正文 › 删除的修订（李四）"),
+        "{:#?}",
+        located(&v)
+    );
+}
+
 #[test]
 pub fn docx_properties_and_body_text_are_what_extraction_returns() {
     let file = docx(
