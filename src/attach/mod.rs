@@ -71,6 +71,7 @@ mod read;
 mod rtf;
 pub mod scan;
 pub mod sniff;
+pub mod table;
 pub mod text;
 mod xls;
 mod xlsx;

@@ -11,6 +11,7 @@ mod eval;
 mod integration;
 mod lexicon;
 mod output;
+mod register;
 mod report;
 mod scan;
 mod serve;
@@ -53,6 +54,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Measure the lexicons on a labelled archive (TSV: file, expect, category).
     Eval(eval::EvalArgs),
+    /// The unit's own register (定密台账) as a lexicon.
+    #[command(subcommand)]
+    Register(register::RegisterCommand),
     /// Print what connects a CMS to the publish hook (the WordPress plugin).
     #[command(subcommand)]
     Integration(integration::IntegrationCommand),
@@ -80,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Integration(cmd) => runtime().and_then(|rt| rt.block_on(integration::run(cmd))),
         Command::Synth(cmd) => synth::run(cmd),
         Command::Eval(args) => eval::run(args),
+        Command::Register(cmd) => register::run(cmd),
     };
     match result {
         Ok(code) => code,
