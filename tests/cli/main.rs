@@ -4,7 +4,9 @@
 #[path = "../support/office.rs"]
 mod office;
 
+mod eval;
 mod formats;
+mod register;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
