@@ -14,6 +14,7 @@ pub mod auth;
 pub mod callbacks;
 pub mod config;
 pub mod error;
+pub mod inspect;
 pub mod lexicons;
 pub mod metrics;
 pub mod publish;

@@ -19,6 +19,9 @@ mod anchors;
 mod chain;
 mod db;
 mod deliveries;
+mod inspect_frontier;
+mod inspect_records;
+mod inspect_runs;
 mod records;
 mod resolutions;
 mod reviews;
@@ -33,6 +36,9 @@ pub use db::{
     framed_sha256, now, parse_decision, random_id, sha256_hex, Backend, ContentRetention, Store,
     StoreError,
 };
+pub use inspect_frontier::{Completion, Leased, NewEntry};
+pub use inspect_records::NewAction;
+pub use inspect_runs::{epoch_ms, FrontierCounts, NewRun, RunRow};
 pub use records::{
     AttachmentRecord, Delivery, DeliveryAttempt, NewResolution, NewReview, ResolutionRecord,
     ReviewRecord, TokenInfo,
