@@ -19,6 +19,8 @@ pub mod lexicons;
 pub mod metrics;
 pub mod publish;
 pub mod report;
+pub mod report_docx;
+pub mod report_inspect;
 pub mod resolve;
 pub mod run;
 pub mod server;

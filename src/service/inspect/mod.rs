@@ -13,9 +13,11 @@
 //! - [`frontier`]: the shared URL frontier (database or memory);
 //! - [`crawl`]: the workers: lease, fetch, scan, follow, record;
 //! - [`summary`]: a run's figures;
+//! - [`actions`]: officers' actions (已整改, 误报, 转入审查);
 //! - [`runs`]: starting runs (API, CLI, schedules) and the service's
 //!   worker that crawls them with every other instance on the database.
 
+pub mod actions;
 pub mod charset;
 pub mod crawl;
 pub mod fetch;
