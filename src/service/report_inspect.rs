@@ -41,7 +41,8 @@ pub struct InspectionFigures {
     pub false_positives: usize,
     /// URLs sent to the 三审 queue (转入审查).
     pub in_review: usize,
-    /// URLs whose latest record is still a problem no action covers.
+    /// URLs whose latest record still has a review/block finding that no
+    /// action covers (unreadable URLs are counted in `unreadable`).
     pub still_open: usize,
 }
 
@@ -62,11 +63,12 @@ pub fn inspection_figures(
     let mut by_category: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut latest: HashMap<&str, &Record> = HashMap::new();
     for r in records {
-        match r.kind {
-            RecordKind::Page => {
+        // Inspected: read (a URL that could not be fetched was not).
+        match (r.kind, &r.content_hash) {
+            (RecordKind::Page, Some(_)) => {
                 pages.insert(r.url.as_str());
             }
-            RecordKind::Attachment => {
+            (RecordKind::Attachment, Some(_)) => {
                 attachments.insert(r.url.as_str());
             }
             _ => {}
@@ -127,7 +129,7 @@ pub fn inspection_figures(
     f.rectified_failed = checked(false);
     f.still_open = latest
         .values()
-        .filter(|r| r.is_open())
+        .filter(|r| r.is_open() && r.findings.iter().any(|x| x.severity > Severity::Info))
         .filter(|r| {
             // An action taken after the record was fetched covers it: 误报 and
             // 转入审查 for the same content, 已整改 until a run checks it.
