@@ -3,9 +3,9 @@
 use super::common::DbArgs;
 use anyhow::Context;
 use anyhow::Result;
+use baomi::service::period_report::period_report;
 use baomi::service::report::{render_csv, render_markdown};
 use baomi::service::report_docx::render_docx;
-use baomi::service::report_inspect::period_report;
 use clap::ValueEnum;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

@@ -17,6 +17,7 @@ pub mod error;
 pub mod inspect;
 pub mod lexicons;
 pub mod metrics;
+pub mod period_report;
 pub mod publish;
 pub mod report;
 pub mod report_docx;

@@ -1,17 +1,15 @@
 //! The 网站巡检 figures of a period, for the 保密自查报告 ("逐项检查…"):
 //! runs, pages and attachments inspected, problems by category, what was
 //! rectified (and confirmed by a later run), false positives, what went to
-//! the 三审 queue, and what is still open; and the whole period report
-//! (publish-hook figures and these) as one call for the CLI and the API.
+//! the 三审 queue, and what is still open.
 //!
 //! Contract: [`inspection_figures`] is a pure function of the period's runs,
 //! their records and the actions taken in the period. Counts are of
-//! distinct URLs (a page inspected in three runs is one page).
+//! distinct URLs (a page inspected in three runs is one page). The whole
+//! period report is `period_report::period_report`.
 
-use super::error::ServiceError;
 use super::inspect::model::{Action, ActionKind, Record, RecordKind};
-use super::report::{figures, report_period, Report};
-use super::store::{RunRow, Store};
+use super::store::RunRow;
 use crate::engine::verdict::{Category, Decision, Severity};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -141,20 +139,6 @@ pub fn inspection_figures(
         })
         .count();
     f
-}
-
-/// The period's report: the publish-hook figures and the 网站巡检 ones.
-/// `from`/`to` are days (China Standard Time), inclusive.
-pub async fn period_report(store: &Store, from: &str, to: &str) -> Result<Report, ServiceError> {
-    let (start, end) = report_period(from, to)?;
-    let reviews = store.reviews_between(&start, &end).await?;
-    let resolutions = store.resolutions_between(&start, &end).await?;
-    let mut report = figures(from, to, &reviews, &resolutions);
-    let runs = store.inspections_between(&start, &end).await?;
-    let records = store.inspection_records_between(&start, &end).await?;
-    let actions = store.inspection_actions_between(&start, &end).await?;
-    report.inspection = inspection_figures(&runs, &records, &actions);
-    Ok(report)
 }
 
 /// The rows of the 网站巡检 table, in the report's order: (label, key, value).

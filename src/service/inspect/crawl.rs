@@ -21,30 +21,22 @@
 //!   after an 已整改 checks the URL and records what it found.
 
 use super::charset::decode_page;
+use super::disposition::apply_action;
 use super::fetch::{Conditions, Fetched, Fetcher, Response};
 use super::frontier::Frontier;
 use super::links::{page_links, page_title};
-use super::model::{
-    ActionKind, Check, CheckResult, Entry, EntryKind, Quiet, Record, RecordKind, RunSettings,
-    SkipReason,
-};
+use super::model::{Entry, EntryKind, Record, RecordKind, RunSettings, SkipReason};
 use super::robots::Robots;
+use super::scan::{add_error, apply_verdict, copy_verdict, is_page, scan_file, scan_page};
 use super::sitemap::parse_sitemap;
 use super::urls::{authority, file_name, host_allowed, origin, readable, resolve};
-use crate::attach::{scan_attachment_until, scan_item, sniff, ItemField, Kind, Limits};
-use crate::engine::html::looks_like_html;
-use crate::engine::verdict::{Decision, Verdict};
-use crate::engine::{Cancel, Document, Engine, ScanOptions};
-use crate::service::publish::ATTACHMENT_BUDGET;
+use crate::engine::verdict::Decision;
+use crate::engine::Engine;
 use crate::service::store::{now, random_id, sha256_hex, Completion, Leased, NewEntry, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
-
-/// How long the engine may take on one page (the publish hook's budget is
-/// for a CMS waiting; nobody waits on a crawl, but a page must not stall it).
-pub const PAGE_BUDGET: Duration = Duration::from_secs(10);
 
 /// Most redirects followed from one URL.
 const MAX_REDIRECTS: usize = 10;
@@ -605,7 +597,7 @@ impl Crawler {
             remember.links = allowed.iter().map(Url::to_string).collect();
             record.kind = RecordKind::Page;
             record.title = page_title(&decoded.text);
-            let (verdict, text) = self.scan_page(decoded.text, readable(url)).await;
+            let (verdict, text) = scan_page(self.engine.clone(), decoded.text, readable(url)).await;
             apply_verdict(record, verdict);
             if decoded.malformed {
                 add_error(
@@ -625,7 +617,7 @@ impl Crawler {
                 name
             };
             record.title = Some(name.clone());
-            let verdict = self.scan_attachment(name, resp.body).await;
+            let verdict = scan_file(self.engine.clone(), name, resp.body).await;
             record.decision = verdict.decision;
             record.findings = verdict.findings;
             record.omitted = verdict.omitted;
@@ -635,207 +627,16 @@ impl Crawler {
         Ok(())
     }
 
-    /// The page as a document (HTML) with its address as the published
-    /// field `网址`, within [`PAGE_BUDGET`]; gives the text back.
-    async fn scan_page(&self, text: String, address: String) -> (Verdict, Option<String>) {
-        let engine = self.engine.clone();
-        let lexicon = engine.lexicon_version().to_string();
-        let cancel = Cancel::new();
-        let stop = cancel.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            let fields = [ItemField {
-                label: "网址",
-                text: &address,
-            }];
-            let options = ScanOptions {
-                utf16_offsets: true,
-            };
-            let v = scan_item(
-                &engine,
-                &Document::html(&text),
-                &fields,
-                &[],
-                &options,
-                &Limits::default(),
-                &cancel,
-            );
-            (v.text, text)
-        });
-        match tokio::time::timeout(PAGE_BUDGET, task).await {
-            Ok(Ok((v, text))) => (v, Some(text)),
-            Ok(Err(e)) => {
-                tracing::error!(run_id = %self.run_id, error = %e, "the engine failed on a page");
-                (
-                    Verdict::incomplete(
-                        "the engine failed on this page; a person must look",
-                        &lexicon,
-                    ),
-                    None,
-                )
-            }
-            Err(_) => {
-                stop.cancel();
-                let why = format!(
-                    "the engine did not finish within {} s; a person must look",
-                    PAGE_BUDGET.as_secs()
-                );
-                (Verdict::incomplete(&why, &lexicon), None)
-            }
-        }
-    }
-
-    /// A linked file through the attachment readers, within the publish
-    /// hook's attachment budget.
-    async fn scan_attachment(
-        &self,
-        name: String,
-        bytes: Vec<u8>,
-    ) -> crate::attach::AttachmentVerdict {
-        let engine = self.engine.clone();
-        let lexicon = engine.lexicon_version().to_string();
-        let cancel = Cancel::new();
-        let stop = cancel.clone();
-        let shown = name.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            let options = ScanOptions {
-                utf16_offsets: true,
-            };
-            scan_attachment_until(
-                &engine,
-                &name,
-                &bytes,
-                &options,
-                &Limits::default(),
-                &cancel,
-            )
-        });
-        match tokio::time::timeout(ATTACHMENT_BUDGET, task).await {
-            Ok(Ok(v)) => v,
-            Ok(Err(e)) => {
-                tracing::error!(run_id = %self.run_id, error = %e, "the readers failed on an attachment");
-                crate::attach::AttachmentVerdict::unscanned(
-                    &shown,
-                    "the readers failed on this file; a person must look",
-                    &lexicon,
-                )
-            }
-            Err(_) => {
-                stop.cancel();
-                let why = format!(
-                    "not read within {} s; a person must look",
-                    ATTACHMENT_BUDGET.as_secs()
-                );
-                crate::attach::AttachmentVerdict::unscanned(&shown, &why, &lexicon)
-            }
-        }
-    }
-
-    /// Applies the newest officer's action on the URL: 误报 and 转入审查
-    /// keep the same content quiet; the first run after 已整改 checks it.
+    /// Applies the newest officer's action on the URL (see
+    /// [`super::disposition`]).
     async fn disposition(
         &self,
         record: &mut Record,
         done: &mut Completion,
     ) -> Result<(), StoreError> {
-        let Some(action) = self.frontier.latest_action(&record.url).await? else {
-            return Ok(());
-        };
-        let same_content =
-            action.content_hash.is_some() && action.content_hash == record.content_hash;
-        let gone = matches!(record.status, Some(404 | 410));
-        let quiet = Quiet {
-            action: action.action,
-            action_id: action.id.clone(),
-            review_id: action.review_id.clone(),
-        };
-        match action.action {
-            ActionKind::FalsePositive | ActionKind::ToReview => {
-                if same_content && record.decision != Decision::Pass {
-                    record.quiet = Some(quiet);
-                }
-            }
-            ActionKind::Rectified => match &action.check {
-                None => {
-                    let result = if gone {
-                        CheckResult::Gone
-                    } else if same_content {
-                        CheckResult::Unchanged
-                    } else if record.decision == Decision::Pass {
-                        CheckResult::Clean
-                    } else {
-                        CheckResult::StillFlagged
-                    };
-                    record.check = Some(Check {
-                        action_id: action.id.clone(),
-                        result,
-                    });
-                    done.check = Some((action.id.clone(), result));
-                    if result.verified() && record.decision != Decision::Pass {
-                        record.quiet = Some(quiet);
-                    }
-                }
-                // Deleted and still gone: not a problem any more.
-                Some(c) if c.result == CheckResult::Gone && gone => record.quiet = Some(quiet),
-                Some(_) => {}
-            },
+        if let Some(action) = self.frontier.latest_action(&record.url).await? {
+            done.check = apply_action(record, &action);
         }
         Ok(())
     }
-}
-
-/// Whether a 2xx body is an HTML page (else it is read as an attachment):
-/// the content decides first (a PDF served as text/html is a PDF), then the
-/// Content-Type, then, untyped, whether it looks like HTML.
-fn is_page(content_type: Option<&str>, name: &str, body: &[u8]) -> bool {
-    if matches!(
-        sniff(name, body),
-        Kind::Zip | Kind::Pdf | Kind::Ole | Kind::Picture | Kind::Rtf
-    ) {
-        return false;
-    }
-    let mime = content_type
-        .and_then(|c| c.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    match mime.as_str() {
-        "text/html" | "application/xhtml+xml" => true,
-        "" | "application/octet-stream" => {
-            let head = String::from_utf8_lossy(&body[..body.len().min(4096)]);
-            looks_like_html(&head)
-        }
-        _ => false,
-    }
-}
-
-/// Copies what was found from an earlier record of the same content.
-fn copy_verdict(record: &mut Record, from: &Record) {
-    record.kind = from.kind;
-    record.title = from.title.clone();
-    record.decision = from.decision;
-    record.findings = from.findings.clone();
-    record.omitted = from.omitted.clone();
-    record.error = from.error.clone();
-    record.content = from.content.clone();
-    if record.content_type.is_none() {
-        record.content_type = from.content_type.clone();
-    }
-}
-
-fn apply_verdict(record: &mut Record, v: Verdict) {
-    record.decision = v.decision;
-    record.findings = v.findings;
-    record.omitted = v.omitted;
-    if let Some(why) = v.incomplete {
-        add_error(record, why);
-    }
-}
-
-/// Adds a reason the record was not read wholly; it is then at least
-/// `review`.
-fn add_error(record: &mut Record, why: String) {
-    record.error = Some(match record.error.take() {
-        Some(e) => format!("{e}; {why}"),
-        None => why,
-    });
-    record.decision = record.decision.max(Decision::Review);
 }

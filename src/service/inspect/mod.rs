@@ -12,6 +12,8 @@
 //! - [`links`]: the links and title of a page (incl. TRS pagination);
 //! - [`frontier`]: the shared URL frontier (database or memory);
 //! - [`crawl`]: the workers: lease, fetch, scan, follow, record;
+//! - [`scan`]: reading a body: a page by the engine, a file by the readers;
+//! - [`disposition`]: what an officer's action means for the next record;
 //! - [`summary`]: a run's figures;
 //! - [`actions`]: officers' actions (已整改, 误报, 转入审查);
 //! - [`runs`]: starting runs (API, CLI, schedules) and the service's
@@ -20,12 +22,14 @@
 pub mod actions;
 pub mod charset;
 pub mod crawl;
+pub mod disposition;
 pub mod fetch;
 pub mod frontier;
 pub mod links;
 pub mod model;
 pub mod robots;
 pub mod runs;
+pub mod scan;
 pub mod sitemap;
 pub mod summary;
 pub mod urls;

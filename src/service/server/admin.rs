@@ -8,9 +8,9 @@ use super::responses::{
 };
 use crate::service::app::AppState;
 use crate::service::auth::token_level;
+use crate::service::period_report::period_report;
 use crate::service::report::{render_csv, render_markdown, Report};
 use crate::service::report_docx::render_docx;
-use crate::service::report_inspect::period_report;
 use crate::service::workflow::Role;
 use axum::extract::State;
 use axum::http::{header, StatusCode};

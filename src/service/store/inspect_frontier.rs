@@ -14,8 +14,7 @@
 //! - a link's first lease counts against the run's `max_pages`; past it the
 //!   entry is skipped (`max_pages`), not leased.
 
-use super::db::{now, Backend, Result, Store};
-use super::inspect_runs::epoch_ms;
+use super::db::{epoch_ms, now, Backend, Result, Store};
 use crate::service::inspect::model::{Entry, EntryKind, Known, Record, SkipReason};
 use sqlx::Row;
 use std::sync::atomic::{AtomicI64, Ordering};

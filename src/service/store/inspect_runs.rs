@@ -3,7 +3,7 @@
 //! many instances work on it, per-origin robots.txt and request slots, and
 //! claiming due schedules.
 
-use super::db::{now, random_id, Result, Store, StoreError};
+use super::db::{epoch_ms, now, random_id, Result, Store, StoreError};
 use super::inspect_frontier::NewEntry;
 use crate::service::inspect::model::{Entry, EntryKind, RunSettings};
 use sqlx::any::AnyRow;
@@ -45,11 +45,6 @@ pub struct FrontierCounts {
     pub skipped_robots: u64,
     pub skipped_depth: u64,
     pub skipped_pages: u64,
-}
-
-/// Milliseconds since the epoch (lease expiries and request slots).
-pub fn epoch_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl Store {

@@ -33,12 +33,12 @@ mod tokens;
 pub use anchors::StoredAnchor;
 pub use chain::ChainReport;
 pub use db::{
-    framed_sha256, now, parse_decision, random_id, sha256_hex, Backend, ContentRetention, Store,
-    StoreError,
+    epoch_ms, framed_sha256, now, parse_decision, random_id, sha256_hex, Backend, ContentRetention,
+    Store, StoreError,
 };
 pub use inspect_frontier::{Completion, Leased, NewEntry};
 pub use inspect_records::NewAction;
-pub use inspect_runs::{epoch_ms, FrontierCounts, NewRun, RunRow};
+pub use inspect_runs::{FrontierCounts, NewRun, RunRow};
 pub use records::{
     AttachmentRecord, Delivery, DeliveryAttempt, NewResolution, NewReview, ResolutionRecord,
     ReviewRecord, TokenInfo,
