@@ -167,7 +167,7 @@ pub async fn a_run_then_actions_then_a_second_run_reports_what_is_left(on: On) {
     );
     let (code, _) = svc
         .post(
-            &format!("/api/v1/inspections/ir_nope/actions"),
+            "/api/v1/inspections/ir_nope/actions",
             &officer,
             &json!({"record_id": leak["id"], "action": "rectified", "comment": "x"}),
         )

@@ -32,7 +32,7 @@ impl StoreRef {
 
 /// A run's frontier.
 pub enum Frontier {
-    Memory(Mutex<Memory>),
+    Memory(Box<Mutex<Memory>>),
     Db(DbFrontier),
 }
 
@@ -115,7 +115,7 @@ impl Frontier {
         for e in start {
             m.push(&NewEntry::queued(e.clone()));
         }
-        Frontier::Memory(Mutex::new(m))
+        Frontier::Memory(Box::new(Mutex::new(m)))
     }
 
     fn mem(m: &Mutex<Memory>) -> std::sync::MutexGuard<'_, Memory> {
