@@ -52,7 +52,7 @@ fn table(head: &[&str], rows: Vec<Vec<String>>) -> Table {
 /// Bars per category: publish-hook reviews and inspected URLs side by side,
 /// scaled to the largest count. Width × height pixels.
 pub fn chart_png(review: &[usize], inspect: &[usize]) -> (Vec<u8>, u32, u32) {
-    let (w, h) = (700u32, 300u32);
+    let (w, h) = (600u32, 260u32);
     let mut img = image::RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
     let max = review
         .iter()

@@ -357,17 +357,17 @@ function inspectionFigures(f) {
   const max = Math.max(1, ...cats.map((c) => f.by_category[c] || 0));
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
-  const w = 80 * cats.length + 40, h = 180;
+  const w = 110 * cats.length + 40, h = 180;
   for (const [k, v] of Object.entries({ viewBox: `0 0 ${w} ${h + 40}`, width: w, height: h + 40, class: "chart", role: "img", "aria-label": "网站巡检按问题类别统计的网址数" })) svg.setAttribute(k, v);
   svg.style.maxWidth = "100%";
   cats.forEach((c, i) => {
     const n = f.by_category[c] || 0;
     const bh = (n / max) * (h - 20);
     const r = document.createElementNS(ns, "rect");
-    for (const [k, v] of Object.entries({ x: 30 + i * 80, y: h - bh, width: 40, height: bh, fill: "#b3261e" })) r.setAttribute(k, v);
+    for (const [k, v] of Object.entries({ x: 30 + i * 110, y: h - bh, width: 40, height: bh, fill: "#b3261e" })) r.setAttribute(k, v);
     const t = document.createElementNS(ns, "title"); t.textContent = `${CATEGORY_TEXT[c]}：${n}`; r.append(t);
     const label = document.createElementNS(ns, "text");
-    label.setAttribute("x", 30 + i * 80); label.setAttribute("y", h + 16); label.setAttribute("font-size", "11"); label.textContent = `${CATEGORY_TEXT[c].slice(0, 6)} ${n}`;
+    label.setAttribute("x", 30 + i * 110); label.setAttribute("y", h + 16); label.setAttribute("font-size", "11"); label.textContent = `${CATEGORY_TEXT[c].slice(0, 6)} ${n}`;
     svg.append(r, label);
   });
   return el("section", { id: "inspection-report", "aria-label": "网站巡检统计" }, el("h3", {}, "网站巡检"),

@@ -121,7 +121,7 @@ async function initInspection() {
   } catch (err) { showError(top, err); return; }
   const s = run.summary;
   const checks = Object.entries(s.checks).map(([k, n]) => `${CHECK_TEXT[k] || k} ${n}`).join("，");
-  top.replaceChildren(el("h1", {}, run.name),
+  top.replaceChildren(...[el("h1", {}, run.name),
     el("p", {}, `${RUN_STATUS[run.status] || run.status}　开始 ${cst(run.created_at)}${run.finished_at ? "　完成 " + cst(run.finished_at) : ""}　发起人 ${run.started_by}`),
     run.settings.ignore_robots ? el("p", { class: "banner review" }, "本次巡检未遵守 robots.txt。") : null,
     el("table", { id: "inspection-figures" }, el("tbody", {}, [
@@ -129,7 +129,7 @@ async function initInspection() {
       ["误报", s.false_positives], ["已转入审查", s.in_review], ["已整改并复查通过", s.rectified],
       ["未抓取（robots.txt / 深度 / 页数）", `${s.skipped_robots} / ${s.skipped_depth} / ${s.skipped_pages}`],
     ].map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, v))))),
-    checks ? el("p", { id: "inspection-checks" }, `已整改复查：${checks}`) : null);
+    checks ? el("p", { id: "inspection-checks" }, `已整改复查：${checks}`) : null].filter(Boolean));
   if (!found.items.length) { list.replaceChildren(el("p", { id: "findings-empty" }, run.status === "running" ? "巡检中，尚未发现问题。" : "未发现问题。")); }
   else list.replaceChildren(el("h2", {}, `按网址列出的问题（${found.count} 个网址）`),
     ...found.items.map((item) => recordSection(id, item, initInspection)));
