@@ -358,7 +358,7 @@ function inspectionFigures(f) {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   const w = 110 * cats.length + 40, h = 180;
-  for (const [k, v] of Object.entries({ viewBox: `0 0 ${w} ${h + 40}`, width: w, height: h + 40, class: "chart", role: "img", "aria-label": "网站巡检按问题类别统计的网址数" })) svg.setAttribute(k, v);
+  for (const [k, v] of Object.entries({ viewBox: `0 0 ${w} ${h + 40}`, width: w, height: h + 40, class: "inspection-chart", role: "img", "aria-label": "网站巡检按问题类别统计的网址数" })) svg.setAttribute(k, v);
   svg.style.maxWidth = "100%";
   cats.forEach((c, i) => {
     const n = f.by_category[c] || 0;
