@@ -1,5 +1,6 @@
 //! The pages in a real browser: starts the `baomi` binary of this build
-//! (`baomi serve` on a fresh SQLite database in a temp dir, port 0), creates
+//! (`baomi serve` on a fresh SQLite database in a temp dir, port 0, allowed
+//! to inspect a one-page portal this test serves on loopback), creates
 //! an editor, an officer (level 1) and a CMS token with `baomi token create`,
 //! and runs `node tests/e2e/e2e.mjs` (playwright-core driving Debian's
 //! headless Chromium at /usr/bin/chromium). Screenshots go to
@@ -87,6 +88,38 @@ impl Drop for Killed {
     }
 }
 
+/// A portal for the 网站巡检 step: one page with a marking applied, on a
+/// loopback port of its own (robots.txt and everything else 404). Serves
+/// until the test process ends.
+fn start_portal() -> String {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the portal");
+    let addr = listener.local_addr().expect("portal address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let n = stream.read(&mut request).unwrap_or(0);
+            let line = String::from_utf8_lossy(&request[..n]);
+            let path = line.split_whitespace().nth(1).unwrap_or("/");
+            let (status, body) = match path {
+                "/" => (
+                    "200 OK",
+                    "<html><head><meta charset=\"utf-8\"><title>某县人民政府门户网站</title></head>\
+                     <body><p>机密★1年</p><p>关于某项工作的通知</p></body></html>",
+                ),
+                _ => ("404 Not Found", "<h1>404</h1>"),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
 /// Starts `baomi serve` and returns it with its base URL, read from the first
 /// stdout line `baomi … listening on http://ADDR`. Its log goes to `log`.
 fn start_server(dir: &Path, database_url: &str, log: &Path) -> (Killed, String) {
@@ -170,6 +203,17 @@ fn pages_work_in_headless_chromium() {
     std::fs::create_dir_all(&artifacts).expect("create the artifact dir");
     let server_log = artifacts.join("server.log");
     let database_url = format!("sqlite://{}/e2e.sqlite", tmp.0.display());
+    // The 网站巡检 step inspects this portal: the config in the server's
+    // working directory allows its host.
+    let portal = start_portal();
+    std::fs::write(
+        tmp.0.join("baomi.toml"),
+        format!(
+            "inspect_hosts = [\"{}\"]\ninspect_poll_ms = 100\n",
+            portal.trim_start_matches("http://")
+        ),
+    )
+    .expect("write the config");
 
     let (mut server, url) = start_server(&tmp.0, &database_url, &server_log);
     let editor = create_token(
@@ -196,6 +240,7 @@ fn pages_work_in_headless_chromium() {
         .env("BAOMI_E2E_OFFICER_TOKEN", &officer)
         .env("BAOMI_E2E_OFFICER_NAME", OFFICER_NAME)
         .env("BAOMI_E2E_CMS_TOKEN", &cms)
+        .env("BAOMI_E2E_PORTAL", &portal)
         .env("BAOMI_E2E_ARTIFACTS", &artifacts)
         .env("BAOMI_E2E_CHROMIUM", chromium())
         .env("NO_COLOR", "1")

@@ -21,6 +21,7 @@ on_both_backends!(
     a_resolution_of_a_review_that_moved_meanwhile_is_a_conflict,
     editing_any_recorded_field_of_a_review_is_found,
     cutting_the_end_of_the_chain_is_found_by_an_anchor,
+    inspection_leases_are_exclusive_expire_and_count_against_max_pages,
 );
 
 async fn open(on: On, dir: &TempDir) -> Store {
@@ -475,4 +476,147 @@ async fn cutting_the_end_of_the_chain_is_found_by_an_anchor(on: On) {
         .unwrap()
         .problem;
     assert!(problem.is_some_and(|p| p.contains("unknown key")));
+}
+
+/// The 网站巡检 frontier: concurrent workers never lease one URL twice;
+/// robots.txt is leased before the origin's other URLs; `max_pages` counts
+/// first leases; an expired lease goes to another worker and the first
+/// worker's completion is refused.
+async fn inspection_leases_are_exclusive_expire_and_count_against_max_pages(on: On) {
+    use baomi::service::inspect::model::{Entry, EntryKind, RunSettings};
+    use baomi::service::store::{Completion, Leased, NewEntry, NewRun};
+    use std::sync::Arc;
+    let dir = TempDir::new("store-inspect");
+    let store = Arc::new(open(on, &dir).await);
+    let origin = "http://127.0.0.1:9".to_string();
+    let settings = RunSettings {
+        start: vec![format!("{origin}/")],
+        allowed_hosts: vec!["127.0.0.1:9".into()],
+        max_pages: 20,
+        ..RunSettings::default()
+    };
+    let run = store
+        .create_inspection(NewRun {
+            name: "t",
+            settings: &settings,
+            started_by: "test",
+            schedule: None,
+            lexicon_version: "lex",
+            also: Vec::new(),
+        })
+        .await
+        .unwrap();
+    // Only robots.txt is leasable until it is done.
+    let Leased::Entry(robots) = store.lease_entry(&run.id, "w0", 60_000, 20).await.unwrap() else {
+        panic!("robots.txt first")
+    };
+    assert_eq!(robots.kind, EntryKind::Robots);
+    assert!(matches!(
+        store.lease_entry(&run.id, "w0", 60_000, 20).await.unwrap(),
+        Leased::Empty
+    ));
+    let links: Vec<NewEntry> = (0..30)
+        .map(|i| {
+            NewEntry::queued(Entry {
+                url: format!("{origin}/a/{i}.html"),
+                origin: origin.clone(),
+                kind: EntryKind::Link,
+                referrer: Some(format!("{origin}/")),
+                depth: 1,
+                redirects: Vec::new(),
+            })
+        })
+        .collect();
+    let done = Completion {
+        robots: Some(Some(String::new())),
+        links: links.clone(),
+        ..Completion::default()
+    };
+    assert!(store
+        .complete_entry(&run.id, &robots, "w0", done)
+        .await
+        .unwrap());
+    // Pushing the same URLs again adds nothing.
+    let Leased::Entry(start) = store.lease_entry(&run.id, "w0", 60_000, 20).await.unwrap() else {
+        panic!("the start URL")
+    };
+    assert_eq!(start.url, format!("{origin}/"));
+    let again = Completion {
+        links,
+        ..Completion::default()
+    };
+    assert!(store
+        .complete_entry(&run.id, &start, "w0", again)
+        .await
+        .unwrap());
+    // Four workers at once.
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let store = store.clone();
+        let run_id = run.id.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                match store
+                    .lease_entry(&run_id, &format!("w{}", w + 1), 60_000, 20)
+                    .await
+                    .unwrap()
+                {
+                    Leased::Entry(e) => got.push(e.url),
+                    Leased::Skipped => {}
+                    Leased::Empty => return got,
+                }
+            }
+        }));
+    }
+    let mut leased = Vec::new();
+    for t in tasks {
+        leased.extend(t.await.unwrap());
+    }
+    let distinct: std::collections::BTreeSet<&String> = leased.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        leased.len(),
+        "a URL leased twice: {leased:?}"
+    );
+    assert_eq!(leased.len(), 19, "max_pages 20: the start URL and 19 more");
+    let counts = store.frontier_counts(&run.id).await.unwrap();
+    assert_eq!(
+        (counts.leased, counts.skipped_pages, counts.done),
+        (19, 11, 1),
+        "{counts:?}"
+    );
+    // An expired lease: another worker takes it, the first one's result is
+    // refused.
+    let run2 = store
+        .create_inspection(NewRun {
+            name: "t2",
+            settings: &settings,
+            started_by: "test",
+            schedule: None,
+            lexicon_version: "lex",
+            also: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let Leased::Entry(robots) = store.lease_entry(&run2.id, "w1", -1, 20).await.unwrap() else {
+        panic!("robots.txt")
+    };
+    let Leased::Entry(taken) = store.lease_entry(&run2.id, "w2", 60_000, 20).await.unwrap() else {
+        panic!("the expired lease is leasable again")
+    };
+    assert_eq!(taken.url, robots.url);
+    assert!(!store
+        .complete_entry(&run2.id, &robots, "w1", Completion::default())
+        .await
+        .unwrap());
+    assert!(!store
+        .renew_lease(&run2.id, &robots.url, "w1", 60_000)
+        .await
+        .unwrap());
+    assert!(store
+        .complete_entry(&run2.id, &taken, "w2", Completion::default())
+        .await
+        .unwrap());
+    assert_eq!(store.verify_chain().await.unwrap().problem, None);
 }

@@ -8,6 +8,8 @@
 mod audit;
 mod common;
 mod eval;
+mod inspect;
+mod inspect_output;
 mod integration;
 mod lexicon;
 mod output;
@@ -38,6 +40,9 @@ enum Command {
     /// Scan files, folders (recursively: text, HTML, CSV, Office old and new,
     /// WPS, ODF, OFD, RTF, PDF, zip and pictures) or stdin (`-`).
     Scan(scan::ScanArgs),
+    /// 网站巡检: crawl a portal (pages and linked attachments) and report
+    /// every leak with its URL; incremental with --database-url.
+    Inspect(inspect::InspectArgs),
     /// Check or export lexicons.
     #[command(subcommand)]
     Lexicon(lexicon::LexiconCommand),
@@ -76,6 +81,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => scan::run(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Lexicon(cmd) => lexicon::run(cmd),
         Command::Serve(args) => serve::run(args),
         Command::Token(cmd) => runtime().and_then(|rt| rt.block_on(token::run(cmd))),

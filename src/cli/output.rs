@@ -81,7 +81,7 @@ pub fn render_json(records: &[ScanRecord]) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
+pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -252,7 +252,7 @@ pub fn render_human(records: &[ScanRecord]) -> String {
 }
 
 /// The original text around a finding on one line, the hit in `⟦⟧`.
-fn marked_line(content: &str, f: &Finding) -> String {
+pub fn marked_line(content: &str, f: &Finding) -> String {
     const SIDE: usize = 24;
     let (start, end) = (
         f.byte_start.min(content.len()),

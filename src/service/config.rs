@@ -48,6 +48,37 @@ pub struct ServeConfig {
     /// How often the running service anchors the chain when it grew; zero:
     /// only at shutdown and by `baomi audit anchor`.
     pub audit_anchor_interval: Duration,
+    /// 网站巡检: hosts (`host` or `host:port`) officers may start runs on
+    /// from the page or the API; the scheduled sites' hosts are allowed too.
+    /// Empty: only scheduled runs.
+    pub inspect_hosts: Vec<String>,
+    /// Runs started on a schedule (`[[inspect_schedule]]`).
+    pub inspect_schedules: Vec<InspectSchedule>,
+    /// How long a worker's lease on a URL lasts without renewal (renewed
+    /// every third of it while the worker lives; a killed worker's URLs are
+    /// taken by another instance after it).
+    pub inspect_lease: Duration,
+    /// How often the worker looks for runs to work on and due schedules.
+    pub inspect_poll: Duration,
+}
+
+/// One scheduled 网站巡检 (config file `[[inspect_schedule]]`).
+#[derive(serde::Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InspectSchedule {
+    /// Names the schedule (and its runs).
+    pub name: String,
+    pub start: Vec<String>,
+    /// A run every this many hours (the first at start-up).
+    pub every_hours: f64,
+    pub allow_hosts: Option<Vec<String>>,
+    pub rate: Option<f64>,
+    pub concurrency: Option<u32>,
+    pub max_pages: Option<u64>,
+    pub max_depth: Option<u32>,
+    pub timeout_ms: Option<u64>,
+    pub max_bytes: Option<u64>,
+    pub ignore_robots: Option<bool>,
 }
 
 impl Default for ServeConfig {
@@ -68,6 +99,10 @@ impl Default for ServeConfig {
             audit_key_file: PathBuf::from("baomi-audit.key"),
             audit_anchor_file: PathBuf::from("baomi-anchors.txt"),
             audit_anchor_interval: Duration::from_secs(3600),
+            inspect_hosts: Vec::new(),
+            inspect_schedules: Vec::new(),
+            inspect_lease: Duration::from_secs(60),
+            inspect_poll: Duration::from_secs(2),
         }
     }
 }
@@ -91,6 +126,10 @@ pub struct ConfigFile {
     pub audit_key_file: Option<PathBuf>,
     pub audit_anchor_file: Option<PathBuf>,
     pub audit_anchor_interval_s: Option<u64>,
+    pub inspect_hosts: Option<Vec<String>>,
+    pub inspect_schedule: Option<Vec<InspectSchedule>>,
+    pub inspect_lease_s: Option<u64>,
+    pub inspect_poll_ms: Option<u64>,
 }
 
 /// Why the config file could not be used.
@@ -213,6 +252,43 @@ impl ServeConfig {
             audit_anchor_interval: file
                 .audit_anchor_interval_s
                 .map_or(defaults.audit_anchor_interval, Duration::from_secs),
+            inspect_hosts: file.inspect_hosts.unwrap_or_default(),
+            inspect_schedules: file.inspect_schedule.unwrap_or_default(),
+            inspect_lease: file
+                .inspect_lease_s
+                .map_or(defaults.inspect_lease, |s| Duration::from_secs(s.max(1))),
+            inspect_poll: file.inspect_poll_ms.map_or(defaults.inspect_poll, |ms| {
+                Duration::from_millis(ms.max(10))
+            }),
         }
+    }
+
+    /// The hosts runs started from the page or the API may request: the
+    /// `inspect_hosts` and every scheduled site's start and allowed hosts,
+    /// lower case.
+    pub fn inspect_hosts_permitted(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .inspect_hosts
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        for s in &self.inspect_schedules {
+            for u in &s.start {
+                if let Ok(u) = reqwest::Url::parse(u) {
+                    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+                    out.push(match u.port() {
+                        Some(p) => format!("{host}:{p}"),
+                        None => host,
+                    });
+                }
+            }
+            out.extend(
+                s.allow_hosts
+                    .iter()
+                    .flatten()
+                    .map(|h| h.trim().to_ascii_lowercase()),
+            );
+        }
+        out
     }
 }

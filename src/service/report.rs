@@ -59,6 +59,8 @@ pub struct Report {
     pub mean_hours_to_resolution: Option<f64>,
     /// Approvals of items the engine blocked.
     pub overrides: usize,
+    /// 网站巡检 in the period (see `report_inspect`).
+    pub inspection: super::report_inspect::InspectionFigures,
 }
 
 /// Report periods and months are China Standard Time (UTC+8, no DST);
@@ -104,6 +106,7 @@ pub fn figures(
         median_hours_to_resolution: None,
         mean_hours_to_resolution: None,
         overrides: 0,
+        inspection: Default::default(),
     };
     let mut by_review: HashMap<&str, Vec<&ResolutionRecord>> = HashMap::new();
     for r in resolutions {
@@ -180,22 +183,7 @@ pub fn figures(
     report
 }
 
-fn category_label(key: &str) -> &'static str {
-    for c in [
-        Category::Marking,
-        Category::Register,
-        Category::Internal,
-        Category::Draft,
-        Category::Personal,
-        Category::Credential,
-        Category::Sensitive,
-    ] {
-        if c.as_str() == key {
-            return c.label_zh();
-        }
-    }
-    "其他"
-}
+use super::report_inspect::category_label;
 
 fn opt_hours(h: Option<f64>) -> String {
     h.map_or("—".to_string(), |h| format!("{h:.2}"))
@@ -204,6 +192,7 @@ fn opt_hours(h: Option<f64>) -> String {
 pub fn render_markdown(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# 信息发布保密审查情况（{} 至 {}）\n", r.from, r.to);
+    let _ = writeln!(out, "## 信息发布保密审查\n");
     let _ = writeln!(out, "| 项目 | 数量 |\n|---|---|");
     for (k, v) in [
         ("审查信息总数", r.reviewed),
@@ -230,6 +219,7 @@ pub fn render_markdown(r: &Report) -> String {
         opt_hours(r.median_hours_to_resolution),
         opt_hours(r.mean_hours_to_resolution)
     );
+    super::report_inspect::inspection_markdown(&r.inspection, &mut out);
     out
 }
 
@@ -267,6 +257,7 @@ pub fn render_csv(r: &Report) -> String {
         "mean_hours_to_resolution,,{}",
         opt_hours(r.mean_hours_to_resolution)
     );
+    super::report_inspect::inspection_csv(&r.inspection, &mut out);
     out
 }
 
@@ -422,7 +413,38 @@ pub fn form_json(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> Rev
     }
 }
 
-/// The 信息发布保密审查表 as a printable HTML page (no external assets).
+/// A stored UTC time as people read it: China Standard Time, to the
+/// minute (`2026-12-01 15:27`); text that is not a time stays as it is.
+pub fn cst_minute(utc: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(utc)
+        .map(|t| {
+            (t.naive_utc() + chrono::Duration::hours(UTC_OFFSET_HOURS))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| utc.to_string())
+}
+
+/// 检查结果 on the form: what the engine decided, in the form's words.
+pub fn decision_zh(d: Decision) -> &'static str {
+    match d {
+        Decision::Pass => "通过",
+        Decision::Review => "需人工审查",
+        Decision::Block => "拦截",
+    }
+}
+
+/// 状态 on the form.
+pub fn status_zh(s: Status) -> &'static str {
+    match s {
+        Status::Approved => "已批准公开",
+        Status::Pending => "待审查",
+        Status::Rejected => "不予公开",
+    }
+}
+
+/// The 信息发布保密审查表 as a printable HTML page (no external assets),
+/// in Chinese throughout, times in China Standard Time.
 pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> String {
     let e = |s: &Option<String>| html_escape(s.as_deref().unwrap_or(""));
     let mut rows = String::new();
@@ -441,7 +463,7 @@ pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> Str
             "<tr><td>{}{where_}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             html_escape(&f.rule),
             f.category.label_zh(),
-            f.severity.as_str(),
+            f.severity.label_zh(),
             html_escape(&f.explanation.reason),
             html_escape(&f.explanation.legal_basis)
         );
@@ -465,7 +487,7 @@ pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> Str
             r.opinion,
             html_escape(&r.basis),
             html_escape(&r.comment),
-            html_escape(&r.created_at)
+            cst_minute(&r.created_at)
         );
     }
     if opinions.is_empty() {
@@ -478,11 +500,11 @@ pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> Str
 <table><tr><th>单位</th><td>{dept}</td><th>审查编号</th><td>{id}</td></tr>
 <tr><th>信息标题</th><td colspan=3>{title}</td></tr>
 <tr><th>载体形式</th><td>{format}</td><th>拟公开方式</th><td>{channel}</td></tr>
-<tr><th>承办人</th><td>{submitter}</td><th>提交时间</th><td>{created}</td></tr>
+<tr><th>承办人</th><td>{submitter}</td><th>提交时间（北京时间）</th><td>{created}</td></tr>
 <tr><th>检查结果</th><td>{decision}</td><th>状态</th><td>{status}</td></tr>
 <tr><th>内容摘要值</th><td colspan=3><code>{hash}</code>（词库 {lexicon}）</td></tr></table>
 <h2>检查发现</h2><table><tr><th>规则</th><th>类别</th><th>程度</th><th>说明</th><th>依据</th></tr>{rows}</table>
-<h2>审查意见</h2><table><tr><th>审查层级</th><th>审查人</th><th>意见</th><th>依据和理由</th><th>时间</th></tr>{opinions}</table>
+<h2>审查意见</h2><table><tr><th>审查层级</th><th>审查人</th><th>意见</th><th>依据和理由</th><th>时间（北京时间）</th></tr>{opinions}</table>
 </body></html>"#,
         dept = e(&review.department),
         id = html_escape(&review.review_id),
@@ -494,9 +516,9 @@ pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> Str
         },
         channel = html_escape(review.channel.as_deref().unwrap_or("网站")),
         submitter = e(&review.submitter),
-        created = html_escape(&review.created_at),
-        decision = review.decision,
-        status = review.status.as_str(),
+        created = html_escape(&cst_minute(&review.created_at)),
+        decision = decision_zh(review.decision),
+        status = status_zh(review.status),
         hash = html_escape(&review.content_hash),
         lexicon = html_escape(&review.lexicon_version),
     )
@@ -505,6 +527,13 @@ pub fn form_html(review: &ReviewRecord, resolutions: &[ResolutionRecord]) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_times_are_china_standard_time_to_the_minute() {
+        assert_eq!(cst_minute("2026-12-01T07:27:56.835Z"), "2026-12-01 15:27");
+        assert_eq!(cst_minute("2025-12-31T16:30:00.000Z"), "2026-01-01 00:30");
+        assert_eq!(cst_minute("not a time"), "not a time");
+    }
 
     #[test]
     fn months_are_china_standard_time() {

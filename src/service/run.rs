@@ -90,12 +90,17 @@ impl Service {
     ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(callbacks::run_worker(self.state.clone(), stop_rx.clone()));
+        let inspections = tokio::spawn(super::inspect::runs::run_worker(
+            self.state.clone(),
+            stop_rx.clone(),
+        ));
         let anchoring = tokio::spawn(anchor_periodically(self.state.clone(), stop_rx));
         let result = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        let _ = inspections.await;
         // The last anchor covers everything this instance recorded.
         let last = anchoring.await.ok().flatten();
         anchor_if_grown(&self.state, last).await;

@@ -9,6 +9,7 @@
 //   BAOMI_E2E_OFFICER_TOKEN   --role officer --level 1 --name 审查员甲
 //   BAOMI_E2E_OFFICER_NAME    审查员甲 (the name of that token)
 //   BAOMI_E2E_CMS_TOKEN       --role cms --name 门户CMS
+//   BAOMI_E2E_PORTAL          http://127.0.0.1:PORT of a one-page portal (网站巡检)
 //   BAOMI_E2E_ARTIFACTS       where screenshots go (created if missing)
 //   BAOMI_E2E_CHROMIUM        optional, default /usr/bin/chromium
 //
@@ -35,6 +36,7 @@ const BASE = need("BAOMI_E2E_URL").replace(/\/$/, "");
 const EDITOR = need("BAOMI_E2E_EDITOR_TOKEN");
 const OFFICER = need("BAOMI_E2E_OFFICER_TOKEN");
 const CMS = need("BAOMI_E2E_CMS_TOKEN");
+const PORTAL = need("BAOMI_E2E_PORTAL").replace(/\/$/, "");
 const OFFICER_NAME = process.env.BAOMI_E2E_OFFICER_NAME || "审查员甲";
 const ARTIFACTS = need("BAOMI_E2E_ARTIFACTS");
 const CHROMIUM = process.env.BAOMI_E2E_CHROMIUM || "/usr/bin/chromium";
@@ -557,6 +559,50 @@ await step("8 accessibility: labelled fields on check, queue, records, item; hig
   const g = verdict.findings[Number(next.replace("hit-", ""))];
   await page.locator("#finding-detail .detail").filter({ hasText: g.rule }).waitFor();
   await page.screenshot({ path: shot("check-keyboard.png"), fullPage: true });
+});
+
+await step("9 网站巡检: start a run on the page, the leak highlighted by URL, 误报 with a reason; times in China Standard Time", async (pages) => {
+  const { page } = await signIn(OFFICER, {}, pages);
+  await page.goto("/inspections");
+  assert.deepEqual(await unlabelledFields(page), [], "fields without a label on /inspections");
+  await page.locator("#i-start").fill(`${PORTAL}/`);
+  await page.locator("#i-name").fill("门户网站");
+  await page.locator("#i-rate").fill("50");
+  await page.locator('#inspect-form button[type="submit"]').click();
+  const started = page.locator("#inspect-start-result a");
+  await started.waitFor();
+  await Promise.all([page.waitForURL("**/inspections/ir_*"), started.click()]);
+  // The page refreshes itself while the run goes on; act once it finished.
+  await page.locator("#inspection-result h1 + p").filter({ hasText: "已完成" }).waitFor({ timeout: 30_000 });
+  const section = page.locator(`section[data-url="${PORTAL}/"]`);
+  await section.waitFor();
+  assert.deepEqual(await section.locator(".content mark").allTextContents(), ["机密★1年"]);
+  const shown = await page.locator("main").textContent();
+  assert.doesNotMatch(shown, /\d{4}-\d\d-\d\dT\d\d:\d\d/, "a raw UTC stamp on the run's page");
+  assert.match(shown, /开始 \d{4}-\d\d-\d\d \d\d:\d\d/);
+  await page.screenshot({ path: shot("inspection.png"), fullPage: true });
+  await section.locator('input[value="false_positive"]').check();
+  await section.locator("textarea").fill("经核实为公开的保密法宣传材料");
+  await section.locator('button[type="submit"]').click();
+  const action = page.locator(`section[data-url="${PORTAL}/"] li[data-action="false_positive"]`);
+  await action.waitFor();
+  assert.ok((await action.textContent()).includes(OFFICER_NAME), await action.textContent());
+  await page.goto("/inspections");
+  const row = page.locator("#inspections-table tbody tr").first();
+  await row.waitFor();
+  const cells = await row.locator("td").allTextContents();
+  assert.equal(cells[0], "门户网站");
+  assert.match(cells[1], /^\d{4}-\d\d-\d\d \d\d:\d\d$/, `start time ${cells[1]}`);
+  await page.goto("/records");
+  await page.locator("#inspection-report-table").waitFor();
+  const figures = Object.fromEntries(await page.locator("#inspection-report-table tr").evaluateAll((trs) =>
+    trs.map((tr) => [tr.querySelector("th").textContent, Number(tr.querySelector("td").textContent)])));
+  assert.equal(figures["巡检次数"], 1, JSON.stringify(figures));
+  assert.equal(figures["误报"], 1, JSON.stringify(figures));
+  assert.ok(await page.locator("#export-docx").getAttribute("href"));
+  const stamps = await page.locator("#records-table").textContent();
+  assert.doesNotMatch(stamps, /\d{4}-\d\d-\d\dT\d\d:/, "a raw UTC stamp in the records");
+  await page.screenshot({ path: shot("records-inspection.png"), fullPage: true });
 });
 
 await step("pages ran without script errors and requested nothing outside the server", async () => {

@@ -55,6 +55,27 @@ pub async fn the_form_as_json_and_escaped_html(on: On) {
         );
         assert!(!html.contains("<script>"), "{query}: unescaped script tag");
         assert!(html.contains("不予公开"), "{query}");
+        // An official form: Chinese throughout, times as people read them
+        // (China Standard Time to the minute), never the stored UTC stamp.
+        assert!(
+            html.contains("<td>需人工审查</td>"),
+            "{query}: 检查结果 in Chinese"
+        );
+        for raw in [">review<", ">rejected<", ">pending<", ">block<"] {
+            assert!(!html.contains(raw), "{query}: {raw} on the form");
+        }
+        let created = r["created_at"].as_str().unwrap();
+        let cst = (chrono::DateTime::parse_from_rfc3339(created)
+            .unwrap()
+            .naive_utc()
+            + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+        assert!(html.contains(&cst), "{query}: {cst} on the form");
+        assert!(
+            !html.contains(created),
+            "{query}: the raw UTC stamp on the form"
+        );
     }
     let (code, v) = svc
         .get(&format!("/api/v1/reviews/{id}/form?format=pdf"), &l1)
@@ -238,6 +259,12 @@ pub async fn openapi_lists_every_route(on: On) {
         ("post", "/api/v1/tokens"),
         ("delete", "/api/v1/tokens/{id}"),
         ("post", "/api/v1/admin/reload"),
+        ("post", "/api/v1/inspections"),
+        ("get", "/api/v1/inspections"),
+        ("get", "/api/v1/inspections/{id}"),
+        ("get", "/api/v1/inspections/{id}/findings"),
+        ("post", "/api/v1/inspections/{id}/actions"),
+        ("get", "/api/v1/inspections/{id}/actions"),
         ("get", "/api/v1/openapi.json"),
         ("get", "/healthz"),
         ("get", "/readyz"),

@@ -8,7 +8,9 @@ use super::responses::{
 };
 use crate::service::app::AppState;
 use crate::service::auth::token_level;
-use crate::service::report::{figures, render_csv, render_markdown, report_period, Report};
+use crate::service::period_report::period_report;
+use crate::service::report::{render_csv, render_markdown, Report};
+use crate::service::report_docx::render_docx;
 use crate::service::workflow::Role;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -25,11 +27,13 @@ pub struct ReportQuery {
     from: String,
     /// Last day, inclusive.
     to: String,
-    /// json (default), csv or markdown.
+    /// json (default), csv, markdown or docx (an editable Word file with
+    /// the figures table and a chart).
     format: Option<String>,
 }
 
-/// The period's figures for the 保密自查报告.
+/// The period's figures for the 保密自查报告: the publish hook's and the
+/// 网站巡检 ones.
 #[utoipa::path(get, path = "/api/v1/report", tag = "report",
     params(ReportQuery),
     responses(
@@ -37,6 +41,7 @@ pub struct ReportQuery {
             (Report = "application/json"),
             (String = "text/csv"),
             (String = "text/markdown"),
+            (String = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         )),
         InputErrors, AuthErrors,
     ),
@@ -48,16 +53,32 @@ pub async fn get_report(
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Officer, Role::Admin], "reports")?;
     let format = q.format.as_deref().unwrap_or("json");
-    if !matches!(format, "json" | "csv" | "markdown" | "md") {
+    if !matches!(format, "json" | "csv" | "markdown" | "md" | "docx") {
         return Err(ApiError::BadRequest(format!(
-            "query `format` must be json, csv or markdown, not {format:?}"
+            "query `format` must be json, csv, markdown or docx, not {format:?}"
         )));
     }
-    let (from, to) = report_period(&q.from, &q.to)?;
-    let reviews = state.store.reviews_between(&from, &to).await?;
-    let resolutions = state.store.resolutions_between(&from, &to).await?;
-    let report = figures(&q.from, &q.to, &reviews, &resolutions);
+    let report = period_report(&state.store, &q.from, &q.to).await?;
     Ok(match format {
+        "docx" => {
+            let bytes = render_docx(&report).map_err(ApiError::Internal)?;
+            let name = format!("baomi-report-{}-{}.docx", report.from, report.to);
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                            .to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
         "csv" => (
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
             render_csv(&report),

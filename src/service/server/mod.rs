@@ -11,6 +11,7 @@ mod admin;
 pub mod error;
 pub mod extractors;
 mod health;
+mod inspections;
 pub mod pages;
 pub mod responses;
 mod reviews;

@@ -35,6 +35,7 @@ const SESSION_SECONDS: i64 = 12 * 3600;
 
 const APP_JS: &str = include_str!("pages/app.js");
 const APP_CSS: &str = include_str!("pages/app.css");
+const INSPECT_JS: &str = include_str!("pages/inspect.js");
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -45,6 +46,12 @@ pub fn routes() -> Router<AppState> {
         .route("/queue", get(queue_page))
         .route("/queue/{id}", get(item_page))
         .route("/records", get(records_page))
+        .route("/inspections", get(inspections_page))
+        .route("/inspections/{id}", get(inspection_page))
+        .route(
+            "/assets/inspect.js",
+            get(|| async { asset("text/javascript; charset=utf-8", INSPECT_JS) }),
+        )
         .route(
             "/assets/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
@@ -177,11 +184,13 @@ fn page(
     let links: &[(&str, &str)] = match caller.role {
         Role::Officer => &[
             ("/queue", "审查队列"),
+            ("/inspections", "网站巡检"),
             ("/records", "审查记录与报表"),
             ("/check", "草稿自查"),
         ],
         Role::Admin => &[
             ("/records", "审查记录与报表"),
+            ("/inspections", "网站巡检"),
             ("/queue", "审查队列"),
             ("/check", "草稿自查"),
         ],
@@ -206,7 +215,7 @@ fn page(
 <header class="top"><strong>baomi 保密审查</strong><nav aria-label="主导航">{nav}</nav>
 <span class="who">{name}　{role}　<form method="post" action="/logout" style="display:inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" class="secondary" style="padding:.1rem .6rem">退出</button></form></span></header>
 <main id="main">{body}</main>
-<script src="/assets/app.js"></script></body></html>"##,
+<script src="/assets/app.js"></script>{scripts}</body></html>"##,
         csrf = csrf,
         title = title,
         page_id = page_id,
@@ -215,6 +224,11 @@ fn page(
         name = html_escape(&caller.name),
         role = role,
         body = body,
+        scripts = if page_id.starts_with("inspection") {
+            r#"<script src="/assets/inspect.js"></script>"#
+        } else {
+            ""
+        },
     );
     ([(CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
@@ -466,6 +480,43 @@ async fn records_page(caller: PageCaller) -> Response {
 <h2>统计（保密自查报告用）</h2><div id="report-result"></div>
 <h2>审查记录</h2><div id="records-result"></div>"##,
         "",
+    )
+}
+
+async fn inspections_page(caller: PageCaller) -> Response {
+    page(
+        "网站巡检",
+        "inspections",
+        &caller.token,
+        &caller.csrf,
+        r##"<h1>网站巡检</h1>
+<p class="muted">对已发布的网站逐页、逐个附件检查，发现的问题可标记“已整改”“误报”或“转入审查”。下一次巡检会复查已整改的网址。</p>
+<form id="inspect-form">
+<label for="i-start">起始网址（每行一个；只抓取这些网址所在的网站）</label>
+<textarea id="i-start" style="min-height:4rem" placeholder="https://www.example.gov.cn/" required></textarea>
+<div class="row">
+<div><label for="i-name">名称</label><input id="i-name" type="text" placeholder="门户网站"></div>
+<div><label for="i-hosts">另外允许的主机（逗号分隔）</label><input id="i-hosts" type="text" placeholder="files.example.gov.cn"></div>
+<div><label for="i-pages">最多页数</label><input id="i-pages" type="number" min="1" value="10000"></div>
+<div><label for="i-rate">每秒请求数（每个主机）</label><input id="i-rate" type="number" min="0.1" step="0.1" value="4"></div>
+<div><label><input id="i-robots" type="checkbox"> 不遵守 robots.txt（检查本单位网站时可选）</label></div>
+<div><button type="submit">开始巡检</button></div>
+</div></form>
+<div id="inspect-start-result" aria-live="polite"></div>
+<h2>巡检记录</h2><div id="inspections-result"></div>
+<h2>定期巡检</h2><div id="schedules-result"></div>"##,
+        "",
+    )
+}
+
+async fn inspection_page(caller: PageCaller, Path(id): Path<String>) -> Response {
+    page(
+        "巡检结果",
+        "inspection",
+        &caller.token,
+        &caller.csrf,
+        r##"<p><a href="/inspections">← 返回网站巡检</a></p><div id="inspection-result"></div><div id="findings-result"></div>"##,
+        &format!(" data-inspection=\"{}\"", html_escape(&id)),
     )
 }
 

@@ -3,7 +3,7 @@
 
 use super::error::{ApiError, ErrorBody};
 use super::health::OpenApiJson;
-use super::{admin, health, pages, reviews};
+use super::{admin, health, inspections, pages, reviews};
 use crate::service::app::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
@@ -34,6 +34,16 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_tokens, admin::create_token))
         .routes(routes!(admin::revoke_token))
         .routes(routes!(admin::reload_lexicons))
+        .routes(routes!(
+            inspections::start_inspection,
+            inspections::list_inspections
+        ))
+        .routes(routes!(inspections::get_inspection))
+        .routes(routes!(inspections::get_findings))
+        .routes(routes!(
+            inspections::act_on_record,
+            inspections::list_actions
+        ))
         .routes(routes!(health::openapi))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -52,6 +62,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
     tags(
         (name = "reviews", description = "The publish hook, draft checks, the record and the 三审 queue"),
         (name = "report", description = "Figures for the 保密自查报告"),
+        (name = "inspections", description = "网站巡检: crawl the published portal, act on what is found"),
         (name = "admin", description = "Tokens and lexicons"),
         (name = "health", description = "Liveness, readiness, metrics"),
     )

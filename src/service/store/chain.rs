@@ -174,6 +174,9 @@ impl Store {
         let mut replay: BTreeMap<String, Replayed> = BTreeMap::new();
         let mut chained_resolutions: BTreeMap<String, Vec<ResolutionFields>> = BTreeMap::new();
         let mut current: BTreeMap<(String, String), String> = BTreeMap::new();
+        // 网站巡检: actions and their 已整改 checks, by action id.
+        let mut actions: BTreeMap<String, Value> = BTreeMap::new();
+        let mut checks: BTreeMap<String, (Value, String)> = BTreeMap::new();
         for (expected_seq, row) in (1i64..).zip(rows.iter()) {
             let seq: i64 = row.try_get("seq")?;
             let review_id: String = row.try_get("review_id")?;
@@ -267,6 +270,12 @@ impl Store {
                             override_block: p["override_block"].as_bool().unwrap_or(false),
                         });
                 }
+                "inspection_action" => {
+                    actions.insert(review_id, p);
+                }
+                "inspection_checked" => {
+                    checks.insert(review_id, (p, at));
+                }
                 _ => {}
             }
             expected_prev = hash.clone();
@@ -311,6 +320,10 @@ impl Store {
             return Ok(report);
         }
         if let Some(problem) = self.check_items(current).await? {
+            report.problem = Some(problem);
+            return Ok(report);
+        }
+        if let Some(problem) = self.check_inspection_actions(&actions, &checks).await? {
             report.problem = Some(problem);
         }
         Ok(report)

@@ -46,6 +46,12 @@ pub fn now() -> String {
         .to_string()
 }
 
+/// Milliseconds since the epoch (inspection lease expiries and request
+/// slots: compared across instances, so numbers, not text).
+pub fn epoch_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

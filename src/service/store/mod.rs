@@ -19,6 +19,9 @@ mod anchors;
 mod chain;
 mod db;
 mod deliveries;
+mod inspect_frontier;
+mod inspect_records;
+mod inspect_runs;
 mod records;
 mod resolutions;
 mod reviews;
@@ -30,9 +33,12 @@ mod tokens;
 pub use anchors::StoredAnchor;
 pub use chain::ChainReport;
 pub use db::{
-    framed_sha256, now, parse_decision, random_id, sha256_hex, Backend, ContentRetention, Store,
-    StoreError,
+    epoch_ms, framed_sha256, now, parse_decision, random_id, sha256_hex, Backend, ContentRetention,
+    Store, StoreError,
 };
+pub use inspect_frontier::{Completion, Leased, NewEntry};
+pub use inspect_records::NewAction;
+pub use inspect_runs::{FrontierCounts, NewRun, RunRow};
 pub use records::{
     AttachmentRecord, Delivery, DeliveryAttempt, NewResolution, NewReview, ResolutionRecord,
     ReviewRecord, TokenInfo,

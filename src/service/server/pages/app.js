@@ -13,6 +13,14 @@ const SEVERITY_TEXT = { block: "拦截", review: "审查", info: "提示" };
 const CATEGORY_TEXT = { marking: "国家秘密标志", register: "涉密或未公开文件", internal: "内部事项", draft: "过程性信息", personal: "个人信息", credential: "账号口令与内网信息", sensitive: "敏感工作信息" };
 const STATUS_TEXT = { pending: "待审查", approved: "已批准", rejected: "不予公开" };
 
+// Stored times are UTC (RFC 3339); people read China Standard Time
+// (UTC+8, no daylight saving): "2026-12-01 15:27".
+function cst(iso) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso || "—";
+  return new Date(t + 8 * 3600e3).toISOString().slice(0, 16).replace("T", " ");
+}
+
 async function api(method, url, body) {
   const opts = { method, credentials: "same-origin", headers: { "Accept": "application/json" } };
   if (body !== undefined) {
@@ -248,7 +256,7 @@ async function initItem() {
   catch (err) { showError(region, err); return; }
   const head = el("div", {},
     el("h1", {}, review.title || review.item_id),
-    el("p", {}, `部门：${review.department || "—"}　提交人：${review.submitter || "—"}　提交时间：${review.created_at}　`,
+    el("p", {}, `部门：${review.department || "—"}　提交人：${review.submitter || "—"}　提交时间：${cst(review.created_at)}　`,
       el("a", { href: `/api/v1/reviews/${encodeURIComponent(id)}/form?format=html`, target: "_blank" }, "打印审查表")),
     el("div", { class: `banner ${review.decision}`, id: "decision" }, DECISION_TEXT[review.decision],
       el("div", { style: "font-weight:normal" }, `状态：${STATUS_TEXT[review.status]}，第 ${review.level} 级审查。`)));
@@ -266,12 +274,12 @@ async function initItem() {
     const item = await api("GET", `/api/v1/items/${encodeURIComponent(review.item_id)}?cms=${encodeURIComponent(review.cms)}`);
     region.append(el("h2", {}, "历史版本与审查记录"), el("div", { class: "table-wrap" }, el("table", { id: "history" },
       el("thead", {}, el("tr", {}, ["提交时间", "检查结果", "状态", "审查编号"].map((h) => el("th", { scope: "col" }, h)))),
-      el("tbody", {}, item.history.map((h) => el("tr", {}, el("td", {}, h.created_at), el("td", {}, DECISION_SHORT[h.decision]), el("td", {}, STATUS_TEXT[h.status]),
+      el("tbody", {}, item.history.map((h) => el("tr", {}, el("td", {}, cst(h.created_at)), el("td", {}, DECISION_SHORT[h.decision]), el("td", {}, STATUS_TEXT[h.status]),
         el("td", {}, h.review_id === id ? `${h.review_id}（本条）` : el("a", { href: `/queue/${encodeURIComponent(h.review_id)}` }, h.review_id))))))));
   } catch (_) { /* history is a convenience */ }
   if (review.resolutions.length) {
     region.append(el("h2", {}, "审查意见"), el("ul", { id: "resolutions" }, review.resolutions.map((r) =>
-      el("li", {}, `第 ${r.level} 级 ${r.officer}：${r.opinion}（${r.basis}；${r.comment}）${r.created_at}`))));
+      el("li", {}, `第 ${r.level} 级 ${r.officer}：${r.opinion}（${r.basis}；${r.comment}）${cst(r.created_at)}`))));
   }
   if (review.status !== "pending") return;
   const out = el("div", { id: "resolve-result", "aria-live": "assertive" });
@@ -339,6 +347,34 @@ function monthChart(byMonth) {
   return el("figure", {}, svg, el("figcaption", {}, legend));
 }
 
+// The 网站巡检 figures of the period, and a bar per problem category.
+function inspectionFigures(f) {
+  if (!f) return null;
+  const rows = [["巡检次数", f.runs], ["检查页面数", f.pages], ["检查附件数", f.attachments], ["发现问题网址数", f.problems],
+    ["无法读取的网址数", f.unreadable], ["已整改", f.rectified], ["其中经复查确认", f.rectified_verified], ["其中复查仍有问题", f.rectified_failed],
+    ["误报", f.false_positives], ["转入审查", f.in_review], ["尚未处理", f.still_open]];
+  const cats = Object.keys(CATEGORY_TEXT);
+  const max = Math.max(1, ...cats.map((c) => f.by_category[c] || 0));
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  const w = 110 * cats.length + 40, h = 180;
+  for (const [k, v] of Object.entries({ viewBox: `0 0 ${w} ${h + 40}`, width: w, height: h + 40, class: "inspection-chart", role: "img", "aria-label": "网站巡检按问题类别统计的网址数" })) svg.setAttribute(k, v);
+  svg.style.maxWidth = "100%";
+  cats.forEach((c, i) => {
+    const n = f.by_category[c] || 0;
+    const bh = (n / max) * (h - 20);
+    const r = document.createElementNS(ns, "rect");
+    for (const [k, v] of Object.entries({ x: 30 + i * 110, y: h - bh, width: 40, height: bh, fill: "#b3261e" })) r.setAttribute(k, v);
+    const t = document.createElementNS(ns, "title"); t.textContent = `${CATEGORY_TEXT[c]}：${n}`; r.append(t);
+    const label = document.createElementNS(ns, "text");
+    label.setAttribute("x", 30 + i * 110); label.setAttribute("y", h + 16); label.setAttribute("font-size", "11"); label.textContent = `${CATEGORY_TEXT[c].slice(0, 6)} ${n}`;
+    svg.append(r, label);
+  });
+  return el("section", { id: "inspection-report", "aria-label": "网站巡检统计" }, el("h3", {}, "网站巡检"),
+    el("table", { id: "inspection-report-table" }, el("tbody", {}, rows.map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, v))))),
+    el("figure", {}, svg, el("figcaption", {}, "按问题类别统计的网址数")));
+}
+
 async function searchRecords() {
   const from = $("#r-from").value, to = $("#r-to").value;
   const params = new URLSearchParams({ from, to });
@@ -351,7 +387,7 @@ async function searchRecords() {
     list.replaceChildren(el("p", {}, `共 ${data.count} 条。`), el("div", { class: "table-wrap" }, el("table", { id: "records-table" },
       el("thead", {}, el("tr", {}, ["提交时间", "标题", "部门", "检查结果", "状态", "审查表"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, data.items.map((r) => el("tr", { "data-review": r.review_id },
-        el("td", {}, r.created_at), el("td", {}, r.title || r.item_id), el("td", {}, r.department || "—"),
+        el("td", {}, cst(r.created_at)), el("td", {}, r.title || r.item_id), el("td", {}, r.department || "—"),
         el("td", {}, DECISION_SHORT[r.decision]), el("td", {}, STATUS_TEXT[r.status]),
         el("td", {}, el("a", { href: `/api/v1/reviews/${encodeURIComponent(r.review_id)}/form?format=html`, target: "_blank" }, "查看"))))))));
     const rep = await api("GET", `/api/v1/report?from=${from}&to=${to}`);
@@ -360,7 +396,8 @@ async function searchRecords() {
       el("table", { id: "report-table" }, el("tbody", {}, [["审查信息总数", rep.reviewed], ["直接通过", rep.passed], ["需人工审查", rep.flagged], ["其中拦截", rep.blocked], ["已办结", rep.resolved], ["待处理", rep.still_pending], ["拦截后批准公开", rep.overrides]]
         .map(([k, v]) => el("tr", {}, el("th", { scope: "row" }, k), el("td", {}, v))))),
       monthChart(rep.by_month),
-      el("p", {}, "导出：", el("a", { href: `/api/v1/report?${q}&format=csv` }, "CSV"), "　", el("a", { href: `/api/v1/report?${q}&format=markdown` }, "Markdown"), "　", el("a", { href: `/api/v1/report?${q}&format=json` }, "JSON")));
+      inspectionFigures(rep.inspection),
+      el("p", {}, "导出：", el("a", { href: `/api/v1/report?${q}&format=docx`, id: "export-docx" }, "Word（.docx，可编辑）"), "　", el("a", { href: `/api/v1/report?${q}&format=csv` }, "CSV"), "　", el("a", { href: `/api/v1/report?${q}&format=markdown` }, "Markdown"), "　", el("a", { href: `/api/v1/report?${q}&format=json` }, "JSON")));
   } catch (err) { showError(list, err); }
 }
 
