@@ -16,6 +16,7 @@ use server_support::{database_url, On, TempDir};
 on_both_backends!(
     tokens_are_stored_as_hashes_and_revocation_is_final,
     the_same_item_and_content_is_one_review_even_when_submitted_at_once,
+    reviews_submitted_together_are_committed_together,
     the_chain_verifies_and_names_what_was_tampered_with,
     a_finished_resolution_queues_one_delivery_and_every_attempt_is_kept,
     a_resolution_of_a_review_that_moved_meanwhile_is_a_conflict,
@@ -157,6 +158,54 @@ async fn the_same_item_and_content_is_one_review_even_when_submitted_at_once(on:
     assert_eq!(history[0].status, Status::Pending);
     let report = store.verify_chain().await.unwrap();
     assert_eq!((report.events, report.problem), (2, None));
+}
+
+/// Group commit: 48 reviews at once (16 of them the same item and content)
+/// take fewer transactions than reviews, every acknowledged one is there,
+/// the duplicates are one review, and the chain verifies.
+async fn reviews_submitted_together_are_committed_together(on: On) {
+    let dir = TempDir::new("store-group");
+    let store = std::sync::Arc::new(open(on, &dir).await);
+    let tasks: Vec<_> = (0..48)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (item, text) = if i % 3 == 0 {
+                    ("same".to_string(), "同一篇".to_string())
+                } else {
+                    (format!("item-{i}"), format!("第{i}篇"))
+                };
+                let (r, created) = store
+                    .record_review(review(&item, &text, Decision::Review))
+                    .await
+                    .unwrap();
+                (item, r.review_id, created)
+            })
+        })
+        .collect();
+    let mut acknowledged = Vec::new();
+    for t in tasks {
+        acknowledged.push(t.await.unwrap());
+    }
+    let created = acknowledged.iter().filter(|a| a.2).count();
+    assert_eq!(created, 32 + 1);
+    let same: std::collections::BTreeSet<_> = acknowledged
+        .iter()
+        .filter(|a| a.0 == "same")
+        .map(|a| a.1.clone())
+        .collect();
+    assert_eq!(same.len(), 1, "{same:?}");
+    for (item, id, _) in &acknowledged {
+        let found = store.review(id).await.unwrap();
+        assert_eq!(found.map(|r| r.item_id), Some(item.clone()));
+    }
+    let transactions = store.review_transactions();
+    assert!(
+        (1..created as u64).contains(&transactions),
+        "{transactions} transactions for {created} reviews"
+    );
+    let report = store.verify_chain().await.unwrap();
+    assert_eq!((report.events as usize, report.problem), (created, None));
 }
 
 async fn the_chain_verifies_and_names_what_was_tampered_with(on: On) {

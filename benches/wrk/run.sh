@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet
-bin=$CARGO_TARGET_DIR/release/baomi
+bin=$(realpath "$CARGO_TARGET_DIR/release/baomi")
 
 work=$(mktemp -d /tmp/baomi-wrk.XXXXXX)
 pid=

@@ -423,7 +423,8 @@ mod tests {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(parse_date("2026年6月30日"), Some(d(2026, 6, 30)));
         assert_eq!(parse_date("2026/6/30"), Some(d(2026, 6, 30)));
-        assert_eq!(parse_date("45838"), Some(d(2025, 7, 1)));
+        // An Excel serial: days since 1899-12-30 (Excel counts 1900-02-29).
+        assert_eq!(parse_date("45838"), Some(d(2025, 6, 30)));
         assert_eq!(parse_date("2026-02"), Some(d(2026, 2, 28)));
         assert_eq!(
             declassified_on(None, Some("2020-03-01"), Some("5年")),

@@ -183,7 +183,13 @@ pub async fn the_submitter_cannot_approve_under_a_padded_name(on: On) {
 
 /// 20,000 mobile numbers: a bounded answer and record, with the rest counted.
 pub async fn findings_are_capped_and_the_rest_counted(on: On) {
-    let svc = TestService::start(on, |_, _| {}).await;
+    // A debug build scans 20,000 numbers in about the default 2 s budget;
+    // this test is about the caps, so the scan gets time to finish (the
+    // budget's own fail-closed answer has its tests).
+    let svc = TestService::start(on, |c, _| {
+        c.scan_budget = std::time::Duration::from_secs(20)
+    })
+    .await;
     let cms = svc.token(Role::Cms, None, "cms").await;
     let content: String = (0..20_000).map(|i| format!("电话1380013{i:04} ")).collect();
     let (code, v) = svc

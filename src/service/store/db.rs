@@ -19,6 +19,12 @@ pub enum StoreError {
     Conflict,
     #[error("the database schema could not be migrated: {0}")]
     Migration(String),
+    /// The transaction that held this review (with others) failed.
+    #[error("the transaction holding this review failed, nothing in it was recorded: {0}")]
+    Batch(String),
+    /// The task writing this review's group stopped before it committed.
+    #[error("the write holding this review was interrupted before it committed")]
+    Interrupted,
 }
 
 pub(super) type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -81,6 +87,12 @@ pub struct Store {
     pub(super) retention: ContentRetention,
     /// Serializes chain appends within this process.
     pub(super) append_lock: tokio::sync::Mutex<()>,
+    /// Reviews waiting for the next group commit (see `record_review`).
+    pub(super) waiting:
+        std::sync::Mutex<Vec<(super::reviews::PendingReview, super::reviews::GroupReply)>>,
+    /// Transactions that wrote new reviews (fewer than reviews when they
+    /// were grouped).
+    pub(super) review_transactions: std::sync::atomic::AtomicU64,
     /// What `describe` prints (no password).
     description: String,
 }
@@ -129,6 +141,8 @@ impl Store {
             backend,
             retention,
             append_lock: tokio::sync::Mutex::new(()),
+            waiting: std::sync::Mutex::new(Vec::new()),
+            review_transactions: std::sync::atomic::AtomicU64::new(0),
             description,
         };
         store.migrate().await?;

@@ -1,5 +1,7 @@
-//! Reviews: recording one (with its `submitted` event, in one transaction)
-//! and reading them back.
+//! Reviews: recording one (its row, its item's current pointer and its
+//! `submitted` event, in the transaction of its group: see
+//! `commit_in_group`) and reading them back. A review is answered only
+//! after the transaction holding it committed.
 
 use super::chain::findings_hash;
 use super::db::{
@@ -10,6 +12,24 @@ use crate::engine::verdict::Decision;
 use crate::service::workflow::Status;
 use sqlx::any::AnyRow;
 use sqlx::Row;
+
+/// A review ready to be written, waiting for its group's transaction.
+pub(super) struct PendingReview {
+    id: String,
+    new: NewReview,
+    status: Status,
+    findings_json: String,
+    attachments_json: Option<String>,
+    omitted_json: Option<String>,
+    /// Whether the row keeps the text (see [`ContentRetention`]).
+    stored: bool,
+    payload: String,
+    actor: String,
+    at: String,
+}
+
+/// Where the group's writer sends one review's outcome.
+pub(super) type GroupReply = tokio::sync::oneshot::Sender<Result<(NewReview, Result<()>)>>;
 
 impl Store {
     // ----- reviews ------------------------------------------------------
@@ -115,15 +135,158 @@ impl Store {
         })
         .to_string();
 
-        let _guard = self.append_lock.lock().await;
-        let mut tx = self.pool.begin().await?;
-        self.lock_chain(&mut tx).await?;
-        let inserted = sqlx::query(&format!(
+        let actor = new
+            .submitter
+            .clone()
+            .unwrap_or_else(|| new.token_id.clone());
+        let row = PendingReview {
+            id: id.clone(),
+            new,
+            status,
+            findings_json,
+            attachments_json,
+            omitted_json,
+            stored: keep_content,
+            payload,
+            actor,
+            at: at.clone(),
+        };
+        let (new, inserted) = self.commit_in_group(row).await?;
+        if let Err(e) = inserted {
+            // A concurrent submission of the same item and content won.
+            if let Some(existing) = self
+                .review_by_item_hash(&new.token_id, &new.item_id, &new.content_hash)
+                .await?
+            {
+                self.make_current(&existing, new.submitter.as_deref())
+                    .await?;
+                return Ok((existing, false));
+            }
+            return Err(e);
+        }
+        // The row as written: reading it back would cost a query per review
+        // and tell nothing new (tests/store.rs reads every one back).
+        let record = ReviewRecord {
+            review_id: id,
+            content: keep_content.then(|| new.content.clone()),
+            item_id: new.item_id,
+            content_hash: new.content_hash,
+            format: new.format,
+            title: new.title,
+            submitter: new.submitter,
+            department: new.department,
+            channel: new.channel,
+            url: new.url,
+            callback_url: new.callback_url,
+            token_id: new.token_id,
+            decision: new.decision,
+            status,
+            level: 1,
+            findings: new.findings,
+            attachments: new.attachments,
+            incomplete: new.incomplete,
+            omitted: new.omitted,
+            lexicon_version: new.lexicon_version,
+            engine_version: new.engine_version,
+            created_at: at.clone(),
+            updated_at: at,
+        };
+        Ok((record, true))
+    }
+
+    /// Group commit: the review joins the ones waiting; whoever holds the
+    /// chain lock next writes all that wait in one transaction (chain order
+    /// = arrival order), each in a savepoint so that a failing row (the
+    /// unique constraint of a concurrent duplicate) fails only itself, and
+    /// answers each only after that transaction committed. One fsync for a
+    /// batch instead of one per review is what lets the recorded hook keep
+    /// up with `/check`. Returns the request back with its row's outcome;
+    /// an error of the transaction itself fails every review in it.
+    async fn commit_in_group(&self, row: PendingReview) -> Result<(NewReview, Result<()>)> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.waiting
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push((row, reply));
+        {
+            let _guard = self.append_lock.lock().await;
+            let batch = std::mem::take(
+                &mut *self
+                    .waiting
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            );
+            if !batch.is_empty() {
+                tracing::debug!(reviews = batch.len(), "group commit");
+                self.commit_batch(batch).await;
+            }
+        }
+        // Answered by this task's batch or an earlier holder's; a holder
+        // cancelled mid-batch drops the senders, its transaction rolls back
+        // and nothing in it was acknowledged.
+        answer.await.map_err(|_| StoreError::Interrupted)?
+    }
+
+    async fn commit_batch(&self, batch: Vec<(PendingReview, GroupReply)>) {
+        let mut outcomes: Vec<Result<()>> = Vec::with_capacity(batch.len());
+        let committed: Result<()> = async {
+            let mut tx = self.pool.begin().await?;
+            self.lock_chain(&mut tx).await?;
+            for (row, _) in &batch {
+                let mut savepoint = sqlx::Acquire::begin(&mut tx).await?;
+                match self.write_review(&mut savepoint, row).await {
+                    Ok(()) => {
+                        savepoint.commit().await?;
+                        outcomes.push(Ok(()));
+                    }
+                    Err(e) => {
+                        savepoint.rollback().await?;
+                        outcomes.push(Err(e));
+                    }
+                }
+            }
+            tx.commit().await?;
+            self.review_transactions
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        }
+        .await;
+        match committed {
+            Ok(()) => {
+                for ((row, reply), outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok((row.new, outcome)));
+                }
+            }
+            Err(e) => {
+                let shared = e.to_string();
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(StoreError::Batch(shared.clone())));
+                }
+            }
+        }
+    }
+
+    /// How many transactions have written new reviews since this store was
+    /// opened (reviews grouped into one count once).
+    pub fn review_transactions(&self) -> u64 {
+        self.review_transactions
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The review row, its item's current pointer and its `submitted` event.
+    async fn write_review(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        row: &PendingReview,
+    ) -> Result<()> {
+        let new = &row.new;
+        let stored = row.stored.then_some(new.content.as_str());
+        sqlx::query(&format!(
             "INSERT INTO reviews ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
              $15, $16, $17, $18, $19, $20, $21, $22, $23)",
             Self::REVIEW_COLUMNS
         ))
-        .bind(&id)
+        .bind(&row.id)
         .bind(&new.item_id)
         .bind(&new.content_hash)
         .bind(&new.format)
@@ -135,47 +298,22 @@ impl Store {
         .bind(&new.callback_url)
         .bind(&new.token_id)
         .bind(new.decision.as_str())
-        .bind(status.as_str())
+        .bind(row.status.as_str())
         .bind(1i64)
-        .bind(&findings_json)
+        .bind(&row.findings_json)
         .bind(&new.incomplete)
         .bind(stored)
         .bind(&new.lexicon_version)
         .bind(&new.engine_version)
-        .bind(&at)
-        .bind(&at)
-        .bind(attachments_json.as_deref())
-        .bind(omitted_json.as_deref())
-        .execute(&mut *tx)
-        .await;
-        if let Err(e) = inserted {
-            // A concurrent submission of the same item and content won.
-            drop(tx);
-            drop(_guard);
-            if let Some(existing) = self
-                .review_by_item_hash(&new.token_id, &new.item_id, &new.content_hash)
-                .await?
-            {
-                self.make_current(&existing, new.submitter.as_deref())
-                    .await?;
-                return Ok((existing, false));
-            }
-            return Err(e.into());
-        }
-        Self::set_current(&mut tx, &new.token_id, &new.item_id, &id, &at).await?;
-        let actor = new
-            .submitter
-            .clone()
-            .unwrap_or_else(|| new.token_id.clone());
-        self.append_event(&mut tx, &id, "submitted", &actor, &payload, &at)
-            .await?;
-        tx.commit().await?;
-        drop(_guard);
-        let record = self.review(&id).await?.ok_or_else(|| StoreError::Corrupt {
-            what: format!("review {id}"),
-            detail: "not found right after commit".into(),
-        })?;
-        Ok((record, true))
+        .bind(&row.at)
+        .bind(&row.at)
+        .bind(row.attachments_json.as_deref())
+        .bind(row.omitted_json.as_deref())
+        .execute(&mut **tx)
+        .await?;
+        Self::set_current(tx, &new.token_id, &new.item_id, &row.id, &row.at).await?;
+        self.append_event(tx, &row.id, "submitted", &row.actor, &row.payload, &row.at)
+            .await
     }
 
     /// Points the item at an existing review again (a resubmission of older
