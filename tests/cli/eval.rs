@@ -8,10 +8,16 @@ const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus");
 /// Every label file of the corpus (set C was written blind and measured
 /// before the lexicons were tuned on it: see the README's corpus section).
 fn corpus_labels() -> Vec<PathBuf> {
-    ["leaks-a.tsv", "leaks-b.tsv", "leaks-c.tsv", "public.tsv", "public2.tsv"]
-        .iter()
-        .map(|name| Path::new(CORPUS).join(name))
-        .collect()
+    [
+        "leaks-a.tsv",
+        "leaks-b.tsv",
+        "leaks-c.tsv",
+        "public.tsv",
+        "public2.tsv",
+    ]
+    .iter()
+    .map(|name| Path::new(CORPUS).join(name))
+    .collect()
 }
 
 #[test]
