@@ -132,9 +132,37 @@ fn context_text<'t>(
     }
 }
 
-/// The word, or what its class found, when `text` holds it.
-fn find_word(word: &str, text: &str, jieba: &Jieba) -> Option<String> {
+/// Marks that mask a character of a name in published lists (`杨*东`).
+const NAME_MASKS: &[char] = &['*', '＊', '×', '○', '〇', '□', '●'];
+
+/// The word, or what its class found, when `text` (a slice of
+/// `doc.normalized`) holds it.
+fn find_word(word: &str, text: &str, doc: &DocumentView<'_>, jieba: &Jieba) -> Option<String> {
     match WordClass::parse(word) {
+        // Normalization reads `杨*东` as `杨东` (a star between ideographs
+        // is noise in damaged markings), but in the published text it is
+        // a masked name, which is what a list may show: not a name.
+        Ok(Some(class @ (WordClass::Name | WordClass::Official))) => {
+            let base = (text.as_ptr() as usize)
+                .checked_sub(doc.normalized.as_ptr() as usize)
+                .filter(|&b| b + text.len() <= doc.normalized.len());
+            let mut from = 0;
+            for _ in 0..8 {
+                let found = class.find(&text[from..], jieba)?;
+                let at = from + text[from..].find(found.as_str())?;
+                let masked = base.is_some_and(|b| {
+                    let published = (doc.to_extracted)(b + at..b + at + found.len());
+                    doc.extracted
+                        .get(published)
+                        .is_some_and(|s| s.contains(NAME_MASKS))
+                });
+                if !masked {
+                    return Some(found);
+                }
+                from = at + found.len();
+            }
+            None
+        }
         Ok(Some(class)) => class.find(text, jieba),
         _ => text.contains(word).then(|| word.to_string()),
     }
@@ -218,7 +246,7 @@ pub fn decide(
         if context
             .exclude_document
             .iter()
-            .any(|w| find_word(w, text, jieba).is_some())
+            .any(|w| find_word(w, text, doc, jieba).is_some())
         {
             continue;
         }
@@ -231,7 +259,7 @@ pub fn decide(
             if context
                 .exclude_sentence
                 .iter()
-                .any(|w| find_word(w, around, jieba).is_some())
+                .any(|w| find_word(w, around, doc, jieba).is_some())
             {
                 continue;
             }
@@ -245,7 +273,7 @@ pub fn decide(
         } else {
             ""
         };
-        let find = |w: &String| find_word(w, around, jieba);
+        let find = |w: &String| find_word(w, around, doc, jieba);
         if !context.all.is_empty() {
             let found: Option<Vec<String>> = context
                 .all
@@ -270,7 +298,7 @@ pub fn decide(
                     context
                         .exclude
                         .iter()
-                        .any(|w| find_word(w, near, jieba).is_some())
+                        .any(|w| find_word(w, near, doc, jieba).is_some())
                 }
                 None => context.exclude.iter().any(|w| find(w).is_some()),
             };

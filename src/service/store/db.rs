@@ -1,31 +1,14 @@
 //! The connection: [`Store`] over a pool for SQLite (WAL, `synchronous=FULL`)
-//! or PostgreSQL, the store's error type, and the helpers every part of the
-//! store shares (time stamps, ids, hashes).
+//! or PostgreSQL, and the helpers every part of the store shares (time
+//! stamps, ids, hashes). The error type is in `error`, the group-commit
+//! queue in `group`.
 
 use crate::engine::verdict::Decision;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
-    UnsupportedUrl(String),
-    #[error("corrupt record {what}: {detail}")]
-    Corrupt { what: String, detail: String },
-    #[error("the review changed while it was being resolved; reload and try again")]
-    Conflict,
-    #[error("the database schema could not be migrated: {0}")]
-    Migration(String),
-    /// The transaction that held this review (with others) failed.
-    #[error("the transaction holding this review failed, nothing in it was recorded: {0}")]
-    Batch(String),
-    /// The task writing this review's group stopped before it committed.
-    #[error("the write holding this review was interrupted before it committed")]
-    Interrupted,
-}
+pub use super::error::StoreError;
 
 pub(super) type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -88,11 +71,7 @@ pub struct Store {
     /// Serializes chain appends within this process.
     pub(super) append_lock: tokio::sync::Mutex<()>,
     /// Reviews waiting for the next group commit (see `record_review`).
-    pub(super) waiting:
-        std::sync::Mutex<Vec<(super::reviews::PendingReview, super::reviews::GroupReply)>>,
-    /// Transactions that wrote new reviews (fewer than reviews when they
-    /// were grouped).
-    pub(super) review_transactions: std::sync::atomic::AtomicU64,
+    pub(super) group: super::group::GroupQueue,
     /// What `describe` prints (no password).
     description: String,
 }
@@ -141,8 +120,7 @@ impl Store {
             backend,
             retention,
             append_lock: tokio::sync::Mutex::new(()),
-            waiting: std::sync::Mutex::new(Vec::new()),
-            review_transactions: std::sync::atomic::AtomicU64::new(0),
+            group: super::group::GroupQueue::default(),
             description,
         };
         store.migrate().await?;

@@ -19,6 +19,8 @@ mod anchors;
 mod chain;
 mod db;
 mod deliveries;
+mod error;
+mod group;
 mod inspect_frontier;
 mod inspect_records;
 mod inspect_runs;

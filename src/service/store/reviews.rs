@@ -7,29 +7,12 @@ use super::chain::findings_hash;
 use super::db::{
     now, parse_decision, random_id, sha256_hex, ContentRetention, Result, Store, StoreError,
 };
+use super::group::{GroupReply, PendingReview};
 use super::records::{NewReview, ReviewRecord};
 use crate::engine::verdict::Decision;
 use crate::service::workflow::Status;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-
-/// A review ready to be written, waiting for its group's transaction.
-pub(super) struct PendingReview {
-    id: String,
-    new: NewReview,
-    status: Status,
-    findings_json: String,
-    attachments_json: Option<String>,
-    omitted_json: Option<String>,
-    /// Whether the row keeps the text (see [`ContentRetention`]).
-    stored: bool,
-    payload: String,
-    actor: String,
-    at: String,
-}
-
-/// Where the group's writer sends one review's outcome.
-pub(super) type GroupReply = tokio::sync::oneshot::Sender<Result<(NewReview, Result<()>)>>;
 
 impl Store {
     // ----- reviews ------------------------------------------------------
@@ -204,7 +187,8 @@ impl Store {
     /// an error of the transaction itself fails every review in it.
     async fn commit_in_group(&self, row: PendingReview) -> Result<(NewReview, Result<()>)> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.waiting
+        self.group
+            .waiting
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push((row, reply));
@@ -212,6 +196,7 @@ impl Store {
             let _guard = self.append_lock.lock().await;
             let batch = std::mem::take(
                 &mut *self
+                    .group
                     .waiting
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()),
@@ -246,7 +231,8 @@ impl Store {
                 }
             }
             tx.commit().await?;
-            self.review_transactions
+            self.group
+                .transactions
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Ok(())
         }
@@ -269,7 +255,8 @@ impl Store {
     /// How many transactions have written new reviews since this store was
     /// opened (reviews grouped into one count once).
     pub fn review_transactions(&self) -> u64 {
-        self.review_transactions
+        self.group
+            .transactions
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
