@@ -1,6 +1,6 @@
 //! The engine: build once from a lexicon, then scan documents. Pure: no
-//! I/O, no async, no file formats (attachments are read by [`crate::attach`],
-//! which uses this layer and nothing above it).
+//! I/O, no async, no file formats (attachments are read by the layer above,
+//! which hands this one their text).
 //!
 //! Contract: [`EngineBuilder::build`] validates and compiles a [`Lexicon`]
 //! or returns an error; after that [`Engine::scan`] is pure: `&self`, no I/O,

@@ -30,7 +30,10 @@ pub fn every_match_contains(pattern: &str, literals: &[String]) -> bool {
 /// The longest match of `pattern` in bytes, if it has one no longer than
 /// [`MAX_RADIUS`] and no look-around (a window cut cannot change its matches).
 pub fn match_radius(pattern: &str) -> Option<usize> {
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    radius_of(&regex_syntax::Parser::new().parse(pattern).ok()?)
+}
+
+fn radius_of(hir: &Hir) -> Option<usize> {
     let props = hir.properties();
     if !props.look_set().is_empty() {
         return None;
@@ -62,7 +65,8 @@ pub struct SearchPlan {
 /// with lead and trail from the parts around; the other required parts go
 /// in `also`. A top-level alternation plans each branch and takes the union.
 pub fn search_plan(pattern: &str, prefilter: &[String]) -> Option<SearchPlan> {
-    let radius = match_radius(pattern)?;
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let radius = radius_of(&hir)?;
     let author = SearchPlan {
         literals: prefilter.to_vec(),
         lead: radius,
@@ -74,7 +78,6 @@ pub fn search_plan(pattern: &str, prefilter: &[String]) -> Option<SearchPlan> {
         .map(|l| l.chars().count())
         .min()
         .unwrap_or(0);
-    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
     Some(match plan_of(&hir) {
         Some((score, plan)) if score > author_score => plan,
         _ => author,

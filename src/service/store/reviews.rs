@@ -151,7 +151,7 @@ impl Store {
         // and tell nothing new (tests/store.rs reads every one back).
         let record = ReviewRecord {
             review_id: id,
-            content: keep_content.then(|| new.content.clone()),
+            content: keep_content.then_some(new.content),
             item_id: new.item_id,
             content_hash: new.content_hash,
             format: new.format,
