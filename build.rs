@@ -26,4 +26,32 @@ fn main() {
     code.push(']');
     let out = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("lexicons.rs");
     std::fs::write(out, code).expect("write the lexicon list");
+    engine_build_id();
+}
+
+/// A hash of the engine's sources: a compiled lexicon cache written by one
+/// build is never read by another (normalization or validation may differ).
+fn engine_build_id() {
+    println!("cargo:rerun-if-changed=src/engine");
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir("src/engine")
+        .expect("the engine folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    paths.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for path in paths {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let bytes = std::fs::read(&path).expect("an engine source file");
+        for &b in name.as_bytes().iter().chain(&bytes) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    println!("cargo:rustc-env=BAOMI_ENGINE_BUILD={version}-{hash:016x}");
 }

@@ -34,7 +34,7 @@ fn main() {
     let lexicon = common::lexicon();
     let parse = t.elapsed();
     let t = Instant::now();
-    let engine = EngineBuilder::new().build(&lexicon).unwrap();
+    let engine = EngineBuilder::new().build(lexicon.clone()).unwrap();
     let build = t.elapsed();
     let t = Instant::now();
     let jieba = baomi::engine::boundary::shared_jieba();

@@ -8,7 +8,6 @@
 use baomi::engine::candidates::CandidateFinder;
 use baomi::engine::lexicon::{Lexicon, Matcher};
 use baomi::engine::normalize::normalize;
-use baomi::engine::pattern_proof::search_plan;
 use baomi::engine::synthetic;
 use std::time::Instant;
 
@@ -19,7 +18,10 @@ fn main() {
     let text = normalize(&corpus).text;
     let mut rows = Vec::new();
     for entry in &lexicon.entries {
-        if let Matcher::Pattern { regex, prefilter } = &entry.matcher {
+        if let Matcher::Pattern {
+            prefilter, plan, ..
+        } = &entry.matcher
+        {
             let fired: usize = prefilter
                 .iter()
                 .map(|p| text.matches(p.as_str()).count())
@@ -27,7 +29,7 @@ fn main() {
             let alone = CandidateFinder::new(std::slice::from_ref(entry)).expect("one pattern");
             let started = Instant::now();
             let matches = alone.find(&text).len();
-            let plan = search_plan(regex.as_str(), prefilter).map_or_else(
+            let plan = plan.as_ref().map_or_else(
                 || "whole text".to_string(),
                 |p| {
                     let shortest = p.literals.iter().map(|l| l.chars().count()).min();
@@ -100,10 +102,17 @@ fn main() {
 fn literal_frequency(lexicon: &Lexicon, text: &str) {
     let mut counts: Vec<(usize, String, String)> = Vec::new();
     for entry in &lexicon.entries {
-        if let Matcher::Pattern { regex, prefilter } = &entry.matcher {
-            if let Some(plan) = search_plan(regex.as_str(), prefilter) {
-                for l in plan.literals {
-                    counts.push((text.matches(l.as_str()).count(), l, entry.id.clone()));
+        if let Matcher::Pattern {
+            plan: Some(plan), ..
+        } = &entry.matcher
+        {
+            {
+                for l in &plan.literals {
+                    counts.push((
+                        text.matches(l.as_str()).count(),
+                        l.clone(),
+                        entry.id.clone(),
+                    ));
                 }
             }
         }

@@ -27,7 +27,7 @@ fn jieba_lookup(jieba: &jieba_rs::Jieba, terms: &HashSet<String>, text: &str) ->
 
 fn benches(c: &mut Criterion) {
     let lexicon = common::lexicon();
-    let engine = EngineBuilder::new().build(&lexicon).unwrap();
+    let engine = EngineBuilder::new().build(lexicon.clone()).unwrap();
     let jieba = baomi::engine::boundary::shared_jieba();
     let term_set: HashSet<String> = lexicon.terms().map(str::to_string).collect();
     let article = common::article();
@@ -59,7 +59,7 @@ fn benches(c: &mut Criterion) {
     let terms: Vec<&str> = lexicon.terms().collect();
     let ac = aho_corasick::AhoCorasick::builder()
         .match_kind(aho_corasick::MatchKind::Standard)
-        .build(&terms)
+        .build(terms.clone())
         .unwrap();
     let daac: daachorse::CharwiseDoubleArrayAhoCorasick<u32> =
         daachorse::CharwiseDoubleArrayAhoCorasick::new(&terms).unwrap();
@@ -77,18 +77,22 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("build");
     g.sample_size(10);
     g.bench_function("engine_10k_terms", |b| {
-        b.iter(|| {
-            EngineBuilder::new()
-                .segmenter(jieba.clone())
-                .build(black_box(&lexicon))
-                .unwrap()
-        })
+        b.iter_batched(
+            || lexicon.clone(),
+            |lexicon| {
+                EngineBuilder::new()
+                    .segmenter(jieba.clone())
+                    .build(black_box(lexicon))
+                    .unwrap()
+            },
+            criterion::BatchSize::LargeInput,
+        )
     });
     g.bench_function("lexicon_parse_and_build_10k_terms", |b| {
         b.iter(|| {
             EngineBuilder::new()
                 .segmenter(jieba.clone())
-                .build(&common::lexicon())
+                .build(common::lexicon())
                 .unwrap()
         })
     });

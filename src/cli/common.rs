@@ -53,6 +53,16 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The engine over the bundled lexicons with `dir` on top.
 pub fn build_engine(dir: Option<&Path>) -> Result<Engine> {
+    let started = std::time::Instant::now();
     let lexicon = lexicons::load(dir)?;
-    Ok(EngineBuilder::new().build(&lexicon)?)
+    let loaded = started.elapsed();
+    let entries = lexicon.entries.len();
+    let engine = EngineBuilder::new().build(lexicon)?;
+    tracing::debug!(
+        entries,
+        load_ms = loaded.as_secs_f64() * 1e3,
+        build_ms = (started.elapsed() - loaded).as_secs_f64() * 1e3,
+        "engine ready"
+    );
+    Ok(engine)
 }

@@ -9,8 +9,8 @@
 //! overlapping ones included; later stages drop what does not hold. Offsets
 //! are byte offsets of the normalized text.
 
+use super::lazy_regex::LazyRegex;
 use super::lexicon::{Detector, Entry, Matcher};
-use super::pattern_proof::search_plan;
 use daachorse::CharwiseDoubleArrayAhoCorasick;
 use std::collections::HashMap;
 
@@ -36,7 +36,8 @@ enum Target {
 /// A pattern entry, compiled for the search.
 struct PatternSearch {
     entry: usize,
-    regex: regex::Regex,
+    /// Compiled on the first window that needs it.
+    regex: LazyRegex,
     /// Where its matches can be, when their length is bounded and the
     /// pattern has no anchors or word boundaries: windows `lead` before and
     /// `trail` after each hit of the plan's literals (every match contains
@@ -84,9 +85,12 @@ impl CandidateFinder {
         for (index, entry) in entries.iter().enumerate() {
             match &entry.matcher {
                 Matcher::Term(term) => add_owned(term.clone(), Target::Term(index)),
-                Matcher::Pattern { regex, prefilter } => {
+                Matcher::Pattern {
+                    regex,
+                    prefilter,
+                    plan,
+                } => {
                     let slot = patterns.len();
-                    let plan = search_plan(regex.as_str(), prefilter);
                     patterns.push(PatternSearch {
                         entry: index,
                         regex: regex.clone(),
@@ -95,12 +99,12 @@ impl CandidateFinder {
                     });
                     match plan {
                         Some(plan) => {
-                            for literal in plan.literals {
-                                add_owned(literal, Target::Prefilter(slot));
+                            for literal in &plan.literals {
+                                add_owned(literal.clone(), Target::Prefilter(slot));
                             }
-                            for (k, piece) in plan.also.into_iter().enumerate() {
+                            for (k, piece) in plan.also.iter().enumerate() {
                                 for literal in piece {
-                                    add_owned(literal, Target::Also(slot, k));
+                                    add_owned(literal.clone(), Target::Also(slot, k));
                                 }
                             }
                         }
@@ -177,7 +181,7 @@ impl CandidateFinder {
                 }
             };
             match search.window {
-                None => search.regex.find_iter(text).for_each(&mut keep),
+                None => search.regex.get().find_iter(text).for_each(&mut keep),
                 Some((lead, trail)) => {
                     hits.sort_unstable();
                     for window in windows(text, hits, lead, trail) {
@@ -190,7 +194,7 @@ impl CandidateFinder {
                         if !also.iter().all(holds) {
                             continue;
                         }
-                        find_in_window(&search.regex, text, window, &mut keep);
+                        find_in_window(search.regex.get(), text, window, &mut keep);
                     }
                 }
             }
@@ -414,6 +418,7 @@ mod windowed {
             with.extend(
                 search
                     .regex
+                    .get()
                     .find_iter(text)
                     .filter(|m| !m.is_empty() && !glued_to_digits(text, m.start(), m.end()))
                     .map(|m| Candidate {

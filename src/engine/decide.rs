@@ -213,7 +213,7 @@ pub fn decide(
             }
         }
         if let (Some(check), Matcher::Pattern { regex, .. }) = (entry.check, &entry.matcher) {
-            match checked_value(regex, check, text, cand.start, cand.end) {
+            match checked_value(regex.get(), check, text, cand.start, cand.end) {
                 Some(note) => stages.push(note),
                 None => continue,
             }

@@ -12,11 +12,13 @@
 //! user's files go on top of them (see [`overlay`]).
 
 use super::context::{Scope, WordClass};
+use super::lazy_regex::LazyRegex;
 pub use super::lexicon_error::{LexiconError, LexiconProblem};
 use super::normalize::normalize_term;
 use super::offsets::LineIndex;
+use super::pattern_proof::{search_plan, SearchPlan};
 use super::verdict::{Category, Severity};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// One lexicon file: its name (for messages) and its text.
@@ -62,7 +64,7 @@ impl LexiconSource {
 }
 
 /// How a hit must sit among the words around it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Boundary {
     /// Anywhere, even inside a longer word.
@@ -73,7 +75,7 @@ pub enum Boundary {
 }
 
 /// Where a hit must stand to count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Placement {
     /// Anywhere.
@@ -90,7 +92,7 @@ pub enum Placement {
 }
 
 /// A check of what a pattern matched, beyond what a regex can say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ValueCheck {
     /// A real secret, not a placeholder or a default that everyone knows:
@@ -99,7 +101,7 @@ pub enum ValueCheck {
 }
 
 /// Built-in detectors for structured numbers that need validation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Detector {
     /// GB 11643 resident ID: area code, real birth date, MOD 11-2 check.
@@ -121,7 +123,7 @@ impl Detector {
 }
 
 /// Context words around a hit (within `window` chars of it).
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Context {
     /// Raise severity one step (info → review → block).
@@ -169,14 +171,14 @@ fn default_window() -> usize {
 
 /// A threshold: from `count` distinct hits of the entry in one document on,
 /// each of them has at least `severity`.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bulk {
     pub count: usize,
     pub severity: Severity,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Examples {
     #[serde(default)]
@@ -224,21 +226,24 @@ struct RawEntry {
 }
 
 /// What an entry matches.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Matcher {
     /// A literal term, normalized.
     Term(String),
     /// A regex over normalized text, run only when one of the (normalized)
     /// prefilter literals occurs.
     Pattern {
-        regex: regex::Regex,
+        regex: LazyRegex,
         prefilter: Vec<String>,
+        /// Where to search for it (see [`search_plan`]), worked out once
+        /// when the entry is validated.
+        plan: Option<SearchPlan>,
     },
     Detector(Detector),
 }
 
 /// A validated lexicon entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub id: String,
     pub category: Category,
@@ -264,7 +269,7 @@ pub struct Entry {
 }
 
 /// A validated set of entries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Lexicon {
     pub entries: Vec<Entry>,
     /// A hash of all source texts: the same files give the same version.
@@ -280,10 +285,7 @@ impl Lexicon {
     /// Parses and validates every source; see the module docs.
     pub fn from_sources(sources: &[LexiconSource]) -> Result<Lexicon, LexiconError> {
         let mut entries = Vec::new();
-        let mut hash = Fnv64::new();
         for source in sources {
-            hash.write(source.name.rsplit('/').next().unwrap_or("").as_bytes());
-            hash.write(source.text.as_bytes());
             let raw: RawFile = toml::from_str(&source.text).map_err(|e| LexiconError {
                 file: source.name.clone(),
                 line: e.span().map_or(1, |span| line_of(&source.text, span.start)),
@@ -299,8 +301,19 @@ impl Lexicon {
         check_unique(&entries)?;
         Ok(Lexicon {
             entries,
-            version: format!("lex-{:016x}", hash.finish()),
+            version: Lexicon::version_of(sources),
         })
+    }
+
+    /// The version [`Lexicon::from_sources`] gives these sources, without
+    /// parsing them: a hash of every file name and text.
+    pub fn version_of(sources: &[LexiconSource]) -> String {
+        let mut hash = Fnv64::new();
+        for source in sources {
+            hash.write(source.name.rsplit('/').next().unwrap_or("").as_bytes());
+            hash.write(source.text.as_bytes());
+        }
+        format!("lex-{:016x}", hash.finish())
     }
 
     /// Every literal term (normalized), for benchmarks and `lexicon export`.
@@ -350,7 +363,12 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
             if raw.check.is_some() && regex.capture_names().all(|n| n != Some("value")) {
                 return Err(err(LexiconProblem::CheckWithoutValue));
             }
-            Matcher::Pattern { regex, prefilter }
+            let plan = search_plan(regex.as_str(), &prefilter);
+            Matcher::Pattern {
+                regex: LazyRegex::compiled(regex),
+                prefilter,
+                plan,
+            }
         }
         (None, None, Some(detector)) => Matcher::Detector(detector),
         _ => return Err(err(LexiconProblem::MatcherCount)),

@@ -45,7 +45,7 @@ fn radius_of(hir: &Hir) -> Option<usize> {
 /// the regex in `[hit.start - lead, hit.end + trail]`. Every match contains
 /// an occurrence of one literal at most `lead` bytes after its start and
 /// at most `trail` bytes before its end.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SearchPlan {
     pub literals: Vec<String>,
     pub lead: usize,

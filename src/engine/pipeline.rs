@@ -67,7 +67,8 @@ impl EngineBuilder {
         self
     }
 
-    pub fn build(self, lexicon: &Lexicon) -> Result<Engine, BuildError> {
+    /// Takes the lexicon: a register of 200,000 entries is not kept twice.
+    pub fn build(self, lexicon: Lexicon) -> Result<Engine, BuildError> {
         let finder = CandidateFinder::new(&lexicon.entries)?;
         let companions = Companions::new(&line_companions(
             lexicon
@@ -90,7 +91,7 @@ impl EngineBuilder {
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
         Ok(Engine {
-            lexicon: lexicon.clone(),
+            lexicon,
             finder,
             companions,
             rule_index,
@@ -113,7 +114,7 @@ pub struct Engine {
 impl Engine {
     /// The bundled lexicons, ready to go.
     pub fn embedded() -> Result<Engine, BuildError> {
-        EngineBuilder::new().build(&Lexicon::embedded()?)
+        EngineBuilder::new().build(Lexicon::embedded()?)
     }
 
     pub fn lexicon(&self) -> &Lexicon {

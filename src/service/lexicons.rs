@@ -6,6 +6,7 @@
 //! entry (a lexicon whose examples fail would judge items wrongly, so a
 //! reload with one is refused and the running engine stays).
 
+use super::lexicon_cache::cache_dir;
 use crate::engine::lexicon::{embedded_sources, overlay, Lexicon, LexiconError, LexiconSource};
 use crate::engine::lexicon_check::{check_examples, ExampleFailure};
 use crate::engine::{BuildError, Engine, EngineBuilder};
@@ -102,9 +103,14 @@ pub fn sources(dir: Option<&Path>) -> Result<Vec<LexiconSource>, LexiconLoadErro
     Ok(overlay(bundled, user))
 }
 
-/// Parses and validates the lexicons of `dir` on top of the bundled ones.
+/// Parses and validates the lexicons of `dir` on top of the bundled ones,
+/// or reads them compiled from the cache folder (see [`super::lexicon_cache`]).
 pub fn load(dir: Option<&Path>) -> Result<Lexicon, LexiconLoadError> {
-    Ok(Lexicon::from_sources(&sources(dir)?)?)
+    let sources = sources(dir)?;
+    Ok(super::lexicon_cache::load(
+        &sources,
+        cache_dir().as_deref(),
+    )?)
 }
 
 /// Builds an engine and runs every lexicon example against it. A user file
@@ -116,7 +122,8 @@ pub fn build_checked_engine(
     replace_bundled: &[String],
 ) -> Result<Engine, LexiconLoadError> {
     let sources = sources(dir)?;
-    let engine = EngineBuilder::new().build(&Lexicon::from_sources(&sources)?)?;
+    let lexicon = super::lexicon_cache::load(&sources, cache_dir().as_deref())?;
+    let engine = EngineBuilder::new().build(lexicon)?;
     let report = check_examples(&engine);
     if !report.failures.is_empty() {
         return Err(LexiconLoadError::Examples(report.failures));

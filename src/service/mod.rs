@@ -15,6 +15,7 @@ pub mod callbacks;
 pub mod config;
 pub mod error;
 pub mod inspect;
+pub mod lexicon_cache;
 pub mod lexicons;
 pub mod metrics;
 pub mod period_report;

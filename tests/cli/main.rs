@@ -4,9 +4,13 @@
 #[path = "../support/office.rs"]
 mod office;
 
+mod cache;
 mod eval;
 mod formats;
 mod register;
+mod scratch;
+
+use scratch::temp_dir;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,42 +35,6 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
         .write_all(stdin.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
-}
-
-/// A scratch directory removed when the test ends (pass or panic), so that
-/// repeated runs do not fill the disk of a CI machine.
-struct TestDir(PathBuf);
-
-impl std::ops::Deref for TestDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<Path> for TestDir {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<std::ffi::OsStr> for TestDir {
-    fn as_ref(&self) -> &std::ffi::OsStr {
-        self.0.as_os_str()
-    }
-}
-
-impl Drop for TestDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp_dir(name: &str) -> TestDir {
-    let dir = std::env::temp_dir().join(format!("baomi-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    TestDir(dir)
 }
 
 fn stdout(o: &Output) -> String {
