@@ -7,6 +7,7 @@
 #   benches/wrk/run.sh                       # 1 4 16 64 connections, 10 s each
 #   CONCURRENCY="16" DURATION=5s benches/wrk/run.sh
 #   DATABASE_URL=postgres://… benches/wrk/run.sh   # an empty PostgreSQL database
+#   BAOMI_BIN=/tmp/baomi-before benches/wrk/run.sh  # another build, side by side
 #
 # Prints one Markdown table row per run: endpoint, connections, requests/s,
 # p50, p99, non-2xx answers. wrk runs on the same machine and shares its cores.
@@ -14,8 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release --quiet
-bin=$(realpath "$CARGO_TARGET_DIR/release/baomi")
+if [[ -n ${BAOMI_BIN:-} ]]; then
+  bin=$(realpath "$BAOMI_BIN")
+else
+  cargo build --release --quiet
+  bin=$(realpath "$CARGO_TARGET_DIR/release/baomi")
+fi
 
 work=$(mktemp -d /tmp/baomi-wrk.XXXXXX)
 pid=
