@@ -65,7 +65,11 @@ pub fn load(sources: &[LexiconSource], dir: Option<&Path>) -> Result<Lexicon, Le
 
 fn write(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let temp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per process and call: two threads of one service (or tests)
+    // may write the same lexicon at once.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     std::fs::write(&temp, bytes)?;
     if let Err(e) = std::fs::rename(&temp, path) {
         let _ = std::fs::remove_file(&temp);
