@@ -402,7 +402,9 @@ async function searchRecords() {
 }
 
 function initRecords() {
-  const today = new Date().toISOString().slice(0, 10);
+  // The server's days are China Standard Time: from 00:00 to 08:00 CST the
+  // UTC date is still yesterday, and today's reviews would be left out.
+  const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
   if (!$("#r-from").value) $("#r-from").value = today.slice(0, 4) + "-01-01";
   if (!$("#r-to").value) $("#r-to").value = today;
   $("#records-form").addEventListener("submit", (e) => { e.preventDefault(); searchRecords(); });
