@@ -398,6 +398,29 @@ await step("3 CMS submits; officer resolves it in the queue; API, /queue and /re
   await page.screenshot({ path: shot("records.png"), fullPage: true });
 });
 
+await step("3b /records just after midnight China Standard Time still lists today's reviews", async (pages) => {
+  assert.ok(reviewId, "no review (step 3 failed)");
+  // The server's days are CST. From 00:00 to 08:00 CST the UTC date is
+  // yesterday's, and a page taking its default period from the UTC date left
+  // the day's reviews out. The browser's clock is set to ten minutes past the
+  // start of today (CST), which is never later than the review.
+  const day = 24 * 3600e3, cstOffset = 8 * 3600e3;
+  const cstMidnight = Math.floor((Date.now() + cstOffset) / day) * day - cstOffset;
+  const context = await newContext();
+  await context.clock.install({ time: cstMidnight + 10 * 60e3 });
+  const page = await context.newPage();
+  pages.push(page);
+  await page.goto("/login");
+  await page.locator("#token").fill(OFFICER);
+  await Promise.all([
+    page.waitForURL((u) => new URL(u).pathname !== "/login"),
+    page.locator('#login-form button[type="submit"]').click(),
+  ]);
+  await page.goto("/records");
+  await page.locator(`#records-table tr[data-review="${reviewId}"]`).waitFor();
+  await context.close();
+});
+
 await step("4 the server's refusals are shown: own item, editor at /queue", async (pages) => {
   assert.ok(officer, "the officer is not signed in (step 3 failed)");
   pages.push(officer.page);
