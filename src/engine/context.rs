@@ -238,24 +238,53 @@ fn find_name(text: &str, jieba: &Jieba) -> Option<String> {
     }
     for role in PERSON_ROLES {
         for (at, _) in text.match_indices(role) {
-            let rest = &text[at + role.len()..];
-            let given: String = rest
-                .chars()
-                .take_while(|c| super::normalize::is_han(*c))
-                .take(4)
-                .collect();
-            let n = given.chars().count();
-            let first = given.chars().next();
-            if (2..=3).contains(&n)
-                && first.is_some_and(|c| SURNAMES.contains(c))
-                && !is_masked(&given)
-            {
-                // A name is followed by a break, not by more of a word.
-                let after = rest[given.len()..].chars().next();
-                if after.is_none_or(|c| !super::normalize::is_han(c) || c == '同') {
-                    return Some(given);
-                }
+            if let Some(name) = name_after_role(&text[at + role.len()..]) {
+                return Some(name);
             }
+        }
+    }
+    None
+}
+
+/// What may follow a name written right after a role word, besides a
+/// break: what the person did (`居民刘金花反映`), a form of address, or the
+/// household (`村民王长福一家`). Two-char words only: a single Han char after
+/// a name is as often the rest of a word (`村民张贴`).
+const NAME_FOLLOWERS: &[&str] = &[
+    "反映", "来信", "来访", "来电", "投诉", "举报", "诉称", "表示", "申请", "要求", "认为", "同志",
+    "先生", "女士", "一家", "家中", "夫妇", "本人", "户籍",
+];
+
+/// A family name with one or two given chars at the start of `rest`,
+/// followed by a break or one of [`NAME_FOLLOWERS`]; the longer name first.
+fn name_after_role(rest: &str) -> Option<String> {
+    let han: Vec<(usize, char)> = rest
+        .char_indices()
+        .take_while(|(_, c)| super::normalize::is_han(*c))
+        .take(5)
+        .collect();
+    if !han.first().is_some_and(|(_, c)| SURNAMES.contains(*c)) {
+        return None;
+    }
+    for len in [3usize, 2] {
+        if han.len() < len {
+            continue;
+        }
+        let end = han.get(len).map_or_else(
+            || han[len - 1].0 + han[len - 1].1.len_utf8(),
+            |(at, _)| *at,
+        );
+        let given = &rest[..end];
+        if is_masked(given) {
+            return None;
+        }
+        let after = &rest[end..];
+        let breaks = after
+            .chars()
+            .next()
+            .is_none_or(|c| !super::normalize::is_han(c));
+        if breaks || NAME_FOLLOWERS.iter().any(|f| after.starts_with(f)) {
+            return Some(given.to_string());
         }
     }
     None
@@ -273,6 +302,18 @@ mod tests {
         assert_eq!(&text[s..e], "本数据暂不对外，请注意\n");
         let (s, e) = scope_bounds(text, at, at + "暂不对外".len(), Scope::Line);
         assert_eq!(&text[s..e], "第一句。本数据暂不对外，请注意\n");
+    }
+
+    #[test]
+    fn a_name_after_a_role_word_may_be_followed_by_what_the_person_did() {
+        assert_eq!(name_after_role("刘金花反映，").as_deref(), Some("刘金花"));
+        assert_eq!(name_after_role("王长福一家").as_deref(), Some("王长福"));
+        assert_eq!(name_after_role("李明同志").as_deref(), Some("李明"));
+        assert_eq!(name_after_role("张三。").as_deref(), Some("张三"));
+        assert_eq!(name_after_role("张贴通知"), None);
+        assert_eq!(name_after_role("高度评价"), None);
+        assert_eq!(name_after_role("代表大会"), None);
+        assert_eq!(name_after_role("刘某某反映"), None);
     }
 
     #[test]
