@@ -270,10 +270,9 @@ fn name_after_role(rest: &str) -> Option<String> {
         if han.len() < len {
             continue;
         }
-        let end = han.get(len).map_or_else(
-            || han[len - 1].0 + han[len - 1].1.len_utf8(),
-            |(at, _)| *at,
-        );
+        let end = han
+            .get(len)
+            .map_or_else(|| han[len - 1].0 + han[len - 1].1.len_utf8(), |(at, _)| *at);
         let given = &rest[..end];
         if is_masked(given) {
             return None;
