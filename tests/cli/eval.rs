@@ -16,6 +16,7 @@ fn corpus_labels() -> Vec<PathBuf> {
         "leaks-e.tsv",
         "public.tsv",
         "public2.tsv",
+        "public3.tsv",
     ]
     .iter()
     .map(|name| Path::new(CORPUS).join(name))
