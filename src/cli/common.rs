@@ -5,7 +5,7 @@ use anyhow::Result;
 use baomi::service::config::{ConfigFile, Overrides, ServeConfig};
 use baomi::service::lexicons;
 use baomi::service::store::{ContentRetention, Store};
-use baomi::{Engine, EngineBuilder};
+use baomi::Engine;
 use std::path::{Path, PathBuf};
 
 /// Where the store is: `--database-url` (or `BAOMI_DATABASE_URL`), else the
@@ -54,14 +54,10 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// The engine over the bundled lexicons with `dir` on top.
 pub fn build_engine(dir: Option<&Path>) -> Result<Engine> {
     let started = std::time::Instant::now();
-    let lexicon = lexicons::load(dir)?;
-    let loaded = started.elapsed();
-    let entries = lexicon.entries.len();
-    let engine = EngineBuilder::new().build(lexicon)?;
+    let engine = lexicons::load_engine(dir)?;
     tracing::debug!(
-        entries,
-        load_ms = loaded.as_secs_f64() * 1e3,
-        build_ms = (started.elapsed() - loaded).as_secs_f64() * 1e3,
+        entries = engine.lexicon().entries.len(),
+        ms = started.elapsed().as_secs_f64() * 1e3,
         "engine ready"
     );
     Ok(engine)

@@ -12,6 +12,7 @@
 use super::lazy_regex::LazyRegex;
 use super::lexicon::{Detector, Entry, Matcher};
 use daachorse::CharwiseDoubleArrayAhoCorasick;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// A possible hit of one entry.
@@ -24,7 +25,7 @@ pub struct Candidate {
 }
 
 /// What a pattern of the automaton stands for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 enum Target {
     Term(usize),
     /// Prefilter literal of the regex entry with this index.
@@ -34,6 +35,7 @@ enum Target {
 }
 
 /// A pattern entry, compiled for the search.
+#[derive(Serialize, Deserialize)]
 struct PatternSearch {
     entry: usize,
     /// Compiled on the first window that needs it.
@@ -131,6 +133,54 @@ impl CandidateFinder {
             )
         };
         Ok(CandidateFinder {
+            automaton,
+            targets,
+            patterns,
+            detectors,
+        })
+    }
+
+    /// The finder as bytes for the compiled lexicon cache: everything but
+    /// the automaton in postcard, then the automaton in daachorse's own
+    /// format (building it is most of an engine's build time).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let parts = (&self.targets, &self.patterns, &self.detectors);
+        // Plain data into a Vec: cannot fail.
+        let head = postcard::to_stdvec(&parts).unwrap_or_default();
+        let mut out = Vec::with_capacity(head.len() + 16);
+        out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+        out.extend_from_slice(&head);
+        match &self.automaton {
+            Some(automaton) => {
+                out.push(1);
+                out.extend_from_slice(&automaton.serialize());
+            }
+            None => out.push(0),
+        }
+        out
+    }
+
+    /// The finder [`CandidateFinder::to_bytes`] wrote, if `bytes` are that
+    /// and nothing else. Only for bytes whose integrity the caller checked
+    /// (daachorse checks bounds, not that an automaton is sound).
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?) as usize;
+        let head = bytes.get(8..8usize.checked_add(len)?)?;
+        type Parts = (Vec<Vec<Target>>, Vec<PatternSearch>, Vec<(Detector, usize)>);
+        let (targets, patterns, detectors): Parts = postcard::from_bytes(head).ok()?;
+        let rest = &bytes[8 + len..];
+        let automaton = match rest.split_first()? {
+            (0, []) => None,
+            (1, tail) => {
+                let (automaton, left) = CharwiseDoubleArrayAhoCorasick::deserialize(tail).ok()?;
+                if !left.is_empty() {
+                    return None;
+                }
+                Some(automaton)
+            }
+            _ => return None,
+        };
+        Some(CandidateFinder {
             automaton,
             targets,
             patterns,

@@ -70,6 +70,12 @@ impl EngineBuilder {
     /// Takes the lexicon: a register of 200,000 entries is not kept twice.
     pub fn build(self, lexicon: Lexicon) -> Result<Engine, BuildError> {
         let finder = CandidateFinder::new(&lexicon.entries)?;
+        Ok(self.assemble(lexicon, finder))
+    }
+
+    /// An engine from a lexicon and the finder built from it earlier (by
+    /// [`super::lexicon_cache`], which checked that they belong together).
+    pub(crate) fn assemble(self, lexicon: Lexicon, finder: CandidateFinder) -> Engine {
         let companions = Companions::new(&line_companions(
             lexicon
                 .entries
@@ -90,13 +96,13 @@ impl EngineBuilder {
             .enumerate()
             .map(|(i, e)| (e.id.clone(), i))
             .collect();
-        Ok(Engine {
+        Engine {
             lexicon,
             finder,
             companions,
             rule_index,
             jieba,
-        })
+        }
     }
 }
 
@@ -119,6 +125,11 @@ impl Engine {
 
     pub fn lexicon(&self) -> &Lexicon {
         &self.lexicon
+    }
+
+    /// The candidate search, for the compiled lexicon cache.
+    pub(crate) fn finder(&self) -> &CandidateFinder {
+        &self.finder
     }
 
     pub fn lexicon_version(&self) -> &str {

@@ -103,14 +103,59 @@ pub fn sources(dir: Option<&Path>) -> Result<Vec<LexiconSource>, LexiconLoadErro
     Ok(overlay(bundled, user))
 }
 
-/// Parses and validates the lexicons of `dir` on top of the bundled ones,
-/// or reads them compiled from the cache folder (see [`super::lexicon_cache`]).
+/// Parses and validates the lexicons of `dir` on top of the bundled ones.
 pub fn load(dir: Option<&Path>) -> Result<Lexicon, LexiconLoadError> {
+    Ok(Lexicon::from_sources(&sources(dir)?)?)
+}
+
+/// The engine over the lexicons of `dir` on top of the bundled ones: the
+/// same engine as building it from [`load`], read from the compiled cache
+/// (see [`super::lexicon_cache`]) when a sound file for exactly these
+/// sources and this build is there, else built and written for next time.
+/// The sources are always read and hashed, so an edited file is never
+/// answered from the cache; a file that does not decode is built around
+/// and overwritten. The sources' text is dropped before a sound cache file
+/// is decoded: a big register is not held as text and as entries at once.
+pub fn load_engine(dir: Option<&Path>) -> Result<Engine, LexiconLoadError> {
+    load_engine_with(dir, cache_dir())
+}
+
+/// [`load_engine`] with this cache folder (`None`: no cache).
+pub fn load_engine_with(
+    dir: Option<&Path>,
+    cache: Option<PathBuf>,
+) -> Result<Engine, LexiconLoadError> {
+    use crate::engine::lexicon_cache::{check, decode_payload};
     let sources = sources(dir)?;
-    Ok(super::lexicon_cache::load(
-        &sources,
-        cache_dir().as_deref(),
-    )?)
+    let version = Lexicon::version_of(&sources);
+    let Some(cache) = cache else {
+        return Ok(EngineBuilder::new().build(Lexicon::from_sources(&sources)?)?);
+    };
+    let mut sources = Some(sources);
+    if let Some(bytes) = super::lexicon_cache::read(&cache, &version) {
+        match check(&bytes, &version) {
+            Ok(payload) => {
+                sources = None;
+                match decode_payload(payload, &version, EngineBuilder::new()) {
+                    Ok(engine) => {
+                        tracing::debug!(%version, "lexicon read from the compiled cache");
+                        return Ok(engine);
+                    }
+                    Err(miss) => tracing::debug!(%version, %miss, "lexicon cache file not used"),
+                }
+            }
+            Err(miss) => tracing::debug!(%version, %miss, "lexicon cache file not used"),
+        }
+    }
+    let sources = match sources {
+        Some(sources) => sources,
+        // Dropped for a file whose checksum held but that did not decode
+        // (no build writes that): read them again.
+        None => self::sources(dir)?,
+    };
+    let engine = EngineBuilder::new().build(Lexicon::from_sources(&sources)?)?;
+    super::lexicon_cache::store(&cache, &engine);
+    Ok(engine)
 }
 
 /// Builds an engine and runs every lexicon example against it. A user file
@@ -121,9 +166,8 @@ pub fn build_checked_engine(
     dir: Option<&Path>,
     replace_bundled: &[String],
 ) -> Result<Engine, LexiconLoadError> {
+    let engine = load_engine(dir)?;
     let sources = sources(dir)?;
-    let lexicon = super::lexicon_cache::load(&sources, cache_dir().as_deref())?;
-    let engine = EngineBuilder::new().build(lexicon)?;
     let report = check_examples(&engine);
     if !report.failures.is_empty() {
         return Err(LexiconLoadError::Examples(report.failures));
@@ -189,4 +233,74 @@ fn check_coverage(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use crate::engine::lexicon_cache::{decode, encode};
+    use crate::service::lexicon_cache::cache_file;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("baomi-lexcache-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn the_second_load_reads_the_file_the_first_wrote() {
+        let cache = scratch("second");
+        let first = load_engine_with(None, Some(cache.clone())).unwrap();
+        let version = first.lexicon_version().to_string();
+        let path = cache_file(&cache, &version);
+        assert!(decode(
+            &std::fs::read(&path).unwrap(),
+            &version,
+            EngineBuilder::new()
+        )
+        .is_ok());
+        // A cache that says something else than the sources would be used
+        // as is: make it one entry short and see the second load take it.
+        let mut shorter = first.lexicon().clone();
+        shorter.entries.pop();
+        let shorter = EngineBuilder::new().build(shorter).unwrap();
+        std::fs::write(&path, encode(&shorter)).unwrap();
+        let second = load_engine_with(None, Some(cache.clone())).unwrap();
+        assert_eq!(
+            second.lexicon().entries.len(),
+            first.lexicon().entries.len() - 1
+        );
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+
+    #[test]
+    fn a_corrupt_file_is_built_around_and_rewritten() {
+        let cache = scratch("corrupt");
+        let engine = load_engine_with(None, Some(cache.clone())).unwrap();
+        let version = engine.lexicon_version().to_string();
+        let path = cache_file(&cache, &version);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(&path, &bytes).unwrap();
+        let again = load_engine_with(None, Some(cache.clone())).unwrap();
+        assert_eq!(
+            again.lexicon().entries.len(),
+            engine.lexicon().entries.len()
+        );
+        let rewritten = std::fs::read(&path).unwrap();
+        assert_ne!(rewritten, bytes);
+        assert!(decode(&rewritten, &version, EngineBuilder::new()).is_ok());
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+
+    #[test]
+    fn an_unwritable_folder_still_gives_the_engine() {
+        let file = scratch("not-a-dir");
+        std::fs::write(&file, b"a file where the folder should be").unwrap();
+        let engine = load_engine_with(None, Some(file.join("sub"))).unwrap();
+        assert!(!engine.lexicon().entries.is_empty());
+        let _ = std::fs::remove_file(&file);
+    }
 }
