@@ -125,37 +125,73 @@ pub fn load_engine_with(
     dir: Option<&Path>,
     cache: Option<PathBuf>,
 ) -> Result<Engine, LexiconLoadError> {
+    engine_from(sources(dir)?, dir, cache)
+}
+
+/// The engine of `sources` (read from `dir`), through the cache.
+fn engine_from(
+    sources: Vec<LexiconSource>,
+    dir: Option<&Path>,
+    cache: Option<PathBuf>,
+) -> Result<Engine, LexiconLoadError> {
     use crate::engine::lexicon_cache::{check, decode_payload};
-    let sources = sources(dir)?;
-    let version = Lexicon::version_of(&sources);
-    let Some(cache) = cache else {
-        return Ok(EngineBuilder::new().build(Lexicon::from_sources(&sources)?)?);
+    let build = |sources: &[LexiconSource]| -> Result<Engine, LexiconLoadError> {
+        Ok(EngineBuilder::new().build(Lexicon::from_sources(sources)?)?)
     };
-    let mut sources = Some(sources);
-    if let Some(bytes) = super::lexicon_cache::read(&cache, &version) {
-        match check(&bytes, &version) {
-            Ok(payload) => {
-                sources = None;
-                match decode_payload(payload, &version, EngineBuilder::new()) {
-                    Ok(engine) => {
-                        tracing::debug!(%version, "lexicon read from the compiled cache");
-                        return Ok(engine);
-                    }
-                    Err(miss) => tracing::debug!(%version, %miss, "lexicon cache file not used"),
+    let Some(cache) = cache else {
+        return build(&sources);
+    };
+    let version = Lexicon::version_of(&sources);
+    let bytes = super::lexicon_cache::read(&cache, &version);
+    let engine = match bytes.as_deref().map(|b| check(b, &version)) {
+        Some(Ok(payload)) => {
+            drop(sources);
+            match decode_payload(payload, &version, EngineBuilder::new()) {
+                Ok(engine) => {
+                    tracing::debug!(%version, "lexicon read from the compiled cache");
+                    return Ok(engine);
+                }
+                // A checksum that holds over a payload that does not
+                // decode: no build writes that. The sources are gone; read
+                // them again.
+                Err(miss) => {
+                    tracing::debug!(%version, %miss, "lexicon cache file not used");
+                    build(&self::sources(dir)?)?
                 }
             }
-            Err(miss) => tracing::debug!(%version, %miss, "lexicon cache file not used"),
         }
-    }
-    let sources = match sources {
-        Some(sources) => sources,
-        // Dropped for a file whose checksum held but that did not decode
-        // (no build writes that): read them again.
-        None => self::sources(dir)?,
+        Some(Err(miss)) => {
+            tracing::debug!(%version, %miss, "lexicon cache file not used");
+            build(&sources)?
+        }
+        None => build(&sources)?,
     };
-    let engine = EngineBuilder::new().build(Lexicon::from_sources(&sources)?)?;
     super::lexicon_cache::store(&cache, &engine);
     Ok(engine)
+}
+
+/// A user file that replaces a bundled one with other text.
+struct Replacement {
+    /// The user file, as named in messages.
+    file: String,
+    bundled: LexiconSource,
+}
+
+/// The replacements among `sources` (small: the bundled originals only).
+fn replacements(sources: &[LexiconSource]) -> Vec<Replacement> {
+    let bundled = embedded_sources();
+    sources
+        .iter()
+        .filter_map(|source| {
+            let original = bundled
+                .iter()
+                .find(|b| b.file_name() == source.file_name())?;
+            (original.text != source.text).then(|| Replacement {
+                file: source.name.clone(),
+                bundled: original.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Builds an engine and runs every lexicon example against it. A user file
@@ -166,13 +202,14 @@ pub fn build_checked_engine(
     dir: Option<&Path>,
     replace_bundled: &[String],
 ) -> Result<Engine, LexiconLoadError> {
-    let engine = load_engine(dir)?;
     let sources = sources(dir)?;
+    let replaced = replacements(&sources);
+    let engine = engine_from(sources, dir, cache_dir())?;
     let report = check_examples(&engine);
     if !report.failures.is_empty() {
         return Err(LexiconLoadError::Examples(report.failures));
     }
-    check_coverage(&engine, &sources, replace_bundled)?;
+    check_coverage(&engine, &replaced, replace_bundled)?;
     Ok(engine)
 }
 
@@ -183,25 +220,21 @@ pub fn check_dir_coverage(
     dir: &Path,
     replace_bundled: &[String],
 ) -> Result<(), LexiconLoadError> {
-    check_coverage(engine, &sources(Some(dir))?, replace_bundled)
+    check_coverage(engine, &replacements(&sources(Some(dir))?), replace_bundled)
 }
 
 /// See [`build_checked_engine`].
 fn check_coverage(
     engine: &Engine,
-    sources: &[LexiconSource],
+    replaced: &[Replacement],
     replace_bundled: &[String],
 ) -> Result<(), LexiconLoadError> {
-    let bundled = embedded_sources();
-    for source in sources {
-        let name = source.file_name();
-        let Some(original) = bundled.iter().find(|b| b.file_name() == name) else {
-            continue;
-        };
-        if original.text == source.text || replace_bundled.iter().any(|r| r == name) {
+    for Replacement { file, bundled } in replaced {
+        let name = bundled.file_name();
+        if replace_bundled.iter().any(|r| r == name) {
             continue;
         }
-        let Ok(lexicon) = Lexicon::from_sources(std::slice::from_ref(original)) else {
+        let Ok(lexicon) = Lexicon::from_sources(std::slice::from_ref(bundled)) else {
             continue;
         };
         let mut by_category: std::collections::BTreeMap<String, (usize, usize)> =
@@ -224,7 +257,7 @@ fn check_coverage(
         }
         if let Some((category, &(lost, total))) = by_category.iter().find(|(_, c)| c.0 > 0) {
             return Err(LexiconLoadError::LostCoverage {
-                file: source.name.clone(),
+                file: file.clone(),
                 bundled: name.to_string(),
                 category: category.clone(),
                 lost,
