@@ -103,31 +103,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Whether a database error is the database being busy or out of reach
-/// for now (a retry will do), not a fault: a locked SQLite file, a
-/// PostgreSQL lock or connection limit, an exhausted pool, a broken socket.
-fn is_transient(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
-        sqlx::Error::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            // SQLite: 5 SQLITE_BUSY, 6 SQLITE_LOCKED and their extended codes
-            // (517, 261, 262…); PostgreSQL: 55P03 lock_not_available,
-            // 53300 too_many_connections, 57P03 cannot_connect_now.
-            let sqlite_busy = code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6));
-            sqlite_busy
-                || matches!(code.as_ref(), "55P03" | "53300" | "57P03")
-                || db.message().contains("database is locked")
-        }
-        _ => false,
-    }
-}
-
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict => ApiError::Conflict(e.to_string()),
-            StoreError::Db(ref db) if is_transient(db) => ApiError::Unavailable(e.to_string()),
+            ref transient if transient.is_transient() => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }

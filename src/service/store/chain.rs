@@ -53,13 +53,13 @@ struct ResolutionFields {
 }
 
 /// The hash of the chain before its first event.
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(super) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The hash of one event. Version 2 (every event written now) frames each
 /// field by its length; version 1 (events of early builds) joined them with
 /// line breaks, which a field's own line break could shift unseen.
 #[allow(clippy::too_many_arguments)]
-fn event_hash(
+pub(super) fn event_hash(
     version: i64,
     seq: i64,
     prev: &str,

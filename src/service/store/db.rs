@@ -72,6 +72,9 @@ pub struct Store {
     pub(super) append_lock: tokio::sync::Mutex<()>,
     /// Reviews waiting for the next group commit (see `record_review`).
     pub(super) group: super::group::GroupQueue,
+    /// SQLite only: the thread that writes groups of new reviews (see
+    /// `sqlite_writer`); PostgreSQL groups go through the pool.
+    pub(super) writer: Option<super::sqlite_writer::SqliteWriter>,
     /// What `describe` prints (no password).
     description: String,
 }
@@ -80,7 +83,9 @@ impl Store {
     /// Connects (creating a SQLite file if missing) and migrates.
     pub async fn connect(url: &str, retention: ContentRetention) -> Result<Store> {
         sqlx::any::install_default_drivers();
+        let mut writer_path = None;
         let (backend, url, description) = if let Some(path) = url.strip_prefix("sqlite://") {
+            writer_path = Some(path.split('?').next().unwrap_or(path).to_string());
             let url = if url.contains('?') {
                 url.to_string()
             } else {
@@ -98,6 +103,9 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            // A ping per checkout is a round trip to a worker thread and
+            // tells nothing about a local file; a server can go away.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -115,15 +123,19 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let store = Store {
+        let mut store = Store {
             pool,
             backend,
             retention,
             append_lock: tokio::sync::Mutex::new(()),
             group: super::group::GroupQueue::default(),
+            writer: None,
             description,
         };
         store.migrate().await?;
+        if let Some(path) = writer_path {
+            store.writer = Some(super::sqlite_writer::SqliteWriter::open(&path)?);
+        }
         Ok(store)
     }
 

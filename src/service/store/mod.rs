@@ -30,6 +30,7 @@ mod reviews;
 mod schema;
 mod sessions;
 mod settings;
+mod sqlite_writer;
 mod tokens;
 
 pub use anchors::StoredAnchor;

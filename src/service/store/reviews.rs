@@ -74,15 +74,11 @@ impl Store {
     /// content (`false` = not newly created). Either way the review becomes
     /// its item's current one: what is publishable is the decision on the
     /// content submitted last.
+    ///
+    /// A resubmission is found by the unique (item, content) key when its
+    /// row is written, not by a query before: a look-up per review is a
+    /// round trip that almost always finds nothing.
     pub async fn record_review(&self, new: NewReview) -> Result<(ReviewRecord, bool)> {
-        if let Some(existing) = self
-            .review_by_item_hash(&new.token_id, &new.item_id, &new.content_hash)
-            .await?
-        {
-            self.make_current(&existing, new.submitter.as_deref())
-                .await?;
-            return Ok((existing, false));
-        }
         let at = now();
         let status = Status::initial(new.decision);
         let findings_json = serde_json::to_string(&new.findings).unwrap_or_else(|_| "[]".into());
@@ -136,7 +132,8 @@ impl Store {
         };
         let (new, inserted) = self.commit_in_group(row).await?;
         if let Err(e) = inserted {
-            // A concurrent submission of the same item and content won.
+            // The same item and content were recorded before (or by a
+            // concurrent submission that won): that review is the answer.
             if let Some(existing) = self
                 .review_by_item_hash(&new.token_id, &new.item_id, &new.content_hash)
                 .await?
@@ -213,6 +210,31 @@ impl Store {
     }
 
     async fn commit_batch(&self, batch: Vec<(PendingReview, GroupReply)>) {
+        if let Some(writer) = &self.writer {
+            let (rows, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+            match writer.commit(rows).await {
+                Ok(outcomes) => {
+                    self.group
+                        .transactions
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    for (reply, (row, outcome)) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(Ok((row.new, outcome)));
+                    }
+                }
+                Err(e) => {
+                    let shared = e.to_string();
+                    let transient = e.is_transient();
+                    for reply in replies {
+                        let _ = reply.send(Err(if transient {
+                            StoreError::Busy(shared.clone())
+                        } else {
+                            StoreError::Batch(shared.clone())
+                        }));
+                    }
+                }
+            }
+            return;
+        }
         let mut outcomes: Vec<Result<()>> = Vec::with_capacity(batch.len());
         let committed: Result<()> = async {
             let mut tx = self.pool.begin().await?;
