@@ -3,7 +3,10 @@
 //! Contract: [`raise_to_bulk`] counts, per entry with `bulk` thresholds, the
 //! *distinct* normalized texts among the given hits, and raises every hit of
 //! that entry to the severity of the highest threshold reached (never
-//! lowers), noting the count in the hit's stages. The same rule serves one
+//! lowers), noting the count in the hit's stages. A hit that a `lower` word
+//! lowered counts too, at one step below the threshold's severity; one
+//! lowered below info (latent) counts and becomes a finding only if a
+//! threshold is reached. The same rule serves one
 //! document (the decide stage) and a whole attachment (every part of a zip
 //! counted together), so the two can never disagree.
 
@@ -38,6 +41,17 @@ pub trait Counted {
     fn severity(&self) -> Severity;
     /// Raises the severity and says why.
     fn raise(&mut self, to: Severity, note: String);
+    /// Whether a `lower` word near it applied: the bulk severity is one
+    /// step lower for it too (twenty mobiles labelled 联系电话 are a review,
+    /// not a block).
+    fn lowered(&self) -> bool {
+        false
+    }
+    /// Lowered below info: not a finding on its own, but still one of the
+    /// list. It becomes one only if a threshold raises it.
+    fn latent(&self) -> bool {
+        false
+    }
 }
 
 /// See the module docs.
@@ -56,16 +70,75 @@ pub fn raise_to_bulk<T: Counted>(entries: &[Entry], hits: &mut [T], scope: BulkS
         else {
             continue;
         };
-        if let Some(bulk) = entry.bulk.iter().rev().find(|b| n >= b.count) {
-            if bulk.severity > hit.severity() {
-                let note = format!(
-                    "数量：{}此规则命中 {n} 处不同内容（阈值 {}），定为{}",
-                    scope.label_zh(),
-                    bulk.count,
-                    bulk.severity.label_zh()
-                );
-                hit.raise(bulk.severity, note);
-            }
+        let Some(bulk) = entry.bulk.iter().rev().find(|b| n >= b.count) else {
+            continue;
+        };
+        let target = if hit.lowered() {
+            bulk.severity.lowered()
+        } else {
+            Some(bulk.severity)
+        };
+        let Some(target) = target else {
+            continue;
+        };
+        if hit.latent() || target > hit.severity() {
+            let step_down = if hit.lowered() {
+                "；因附近的说明降一级"
+            } else {
+                ""
+            };
+            let note = format!(
+                "数量：{}此规则命中 {n} 处不同内容（阈值 {}{step_down}），定为{}",
+                scope.label_zh(),
+                bulk.count,
+                target.label_zh()
+            );
+            hit.raise(target, note);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::document::Document;
+    use crate::engine::pipeline::Engine;
+    use crate::engine::verdict::{Decision, Severity};
+
+    /// `n` lines, each a resident and a mobile; `label` before each number.
+    fn contact_list(n: usize, label: &str) -> String {
+        (0..n)
+            .map(|i| format!("{}. 居民甲{i}，{label}1381234{i:04}\n", i + 1))
+            .collect()
+    }
+
+    fn mobile_severities(engine: &Engine, text: &str) -> (Decision, Vec<Severity>) {
+        let verdict = engine.scan(&Document::text(text));
+        let severities = verdict
+            .findings
+            .iter()
+            .filter(|f| f.rule == "pd-0003")
+            .map(|f| f.severity)
+            .collect();
+        (verdict.decision, severities)
+    }
+
+    #[test]
+    fn mobiles_a_lower_word_drops_still_count_as_a_list() {
+        let engine = Engine::embedded().unwrap();
+        // One public contact number is nothing to report.
+        let (decision, found) = mobile_severities(&engine, &contact_list(1, "联系电话"));
+        assert_eq!((decision, found.len()), (Decision::Pass, 0));
+        // Five are a list: each counts, one step below the threshold's
+        // review because of the label, so they are shown but pass.
+        let (decision, found) = mobile_severities(&engine, &contact_list(6, "联系电话"));
+        assert_eq!(decision, Decision::Pass);
+        assert_eq!(found, vec![Severity::Info; 6]);
+        // Twenty labelled ones are a review; twenty bare ones a block.
+        let (decision, found) = mobile_severities(&engine, &contact_list(20, "联系电话"));
+        assert_eq!(decision, Decision::Review);
+        assert_eq!(found, vec![Severity::Review; 20]);
+        let (decision, found) = mobile_severities(&engine, &contact_list(20, "手机"));
+        assert_eq!(decision, Decision::Block);
+        assert_eq!(found, vec![Severity::Block; 20]);
     }
 }

@@ -53,6 +53,11 @@ pub struct Hit {
     pub context_word: Option<String>,
     /// Rules of hits inside this one that [`resolve_overlaps`] dropped.
     pub also: Vec<String>,
+    /// A `lower` word applied (bulk thresholds lower one step for it too).
+    pub lowered: bool,
+    /// Lowered below info: counted by the bulk stage and dropped after it
+    /// unless a threshold raised it.
+    pub latent: bool,
 }
 
 /// A hit as the bulk stage counts it: its matched normalized text is its key.
@@ -73,7 +78,14 @@ impl Counted for CountedHit<'_, '_> {
     }
     fn raise(&mut self, to: Severity, note: String) {
         self.hit.severity = to;
+        self.hit.latent = false;
         self.hit.stages.push(note);
+    }
+    fn lowered(&self) -> bool {
+        self.hit.lowered
+    }
+    fn latent(&self) -> bool {
+        self.hit.latent
     }
 }
 
@@ -241,6 +253,8 @@ pub fn decide(
             }
         }
         let mut context_word = None;
+        let mut lowered = false;
+        let mut latent = false;
         let context = &entry.context;
         let jieba = boundaries.jieba();
         if context
@@ -335,14 +349,23 @@ pub fn decide(
                         ));
                         context_word = Some(word);
                     }
-                    (None, Some(word)) => match severity.lowered() {
-                        Some(s) => {
-                            stages.push(format!("上下文：附近有“{word}”，降为{}", s.label_zh()));
-                            severity = s;
-                            context_word = Some(word);
+                    (None, Some(word)) => {
+                        lowered = true;
+                        match severity.lowered() {
+                            Some(s) => {
+                                stages
+                                    .push(format!("上下文：附近有“{word}”，降为{}", s.label_zh()));
+                                severity = s;
+                            }
+                            // Counted for the bulk stage only (see `Hit`).
+                            None if !entries[cand.entry].bulk.is_empty() => {
+                                stages.push(format!("上下文：附近有“{word}”，单独一处不作为发现"));
+                                latent = true;
+                            }
+                            None => continue,
                         }
-                        None => continue,
-                    },
+                        context_word = Some(word);
+                    }
                     (None, None) => {}
                 }
             }
@@ -355,6 +378,8 @@ pub fn decide(
             stages,
             context_word,
             also: Vec::new(),
+            lowered,
+            latent,
         });
     }
     let mut counted: Vec<CountedHit> = hits
@@ -362,6 +387,7 @@ pub fn decide(
         .map(|hit| CountedHit { hit, text })
         .collect();
     raise_to_bulk(entries, &mut counted, BulkScope::Document);
+    hits.retain(|hit| !hit.latent);
     Some(resolve_overlaps(entries, hits))
 }
 
