@@ -192,6 +192,7 @@ pub fn decide(
     let text = doc.normalized;
     let mut hits = Vec::new();
     let mut placer: Option<Placer> = None;
+    let mut excluded_documents: HashMap<usize, bool> = HashMap::new();
     for (i, cand) in candidates.iter().enumerate() {
         if i % 256 == 255 && cancel.is_cancelled() {
             return None;
@@ -257,11 +258,15 @@ pub fn decide(
         let mut latent = false;
         let context = &entry.context;
         let jieba = boundaries.jieba();
-        if context
-            .exclude_document
-            .iter()
-            .any(|w| find_word(w, text, doc, jieba).is_some())
-        {
+        // Once per entry, not per hit: 20,000 numbers in one text would
+        // search the whole text 20,000 times.
+        let excluded_by_document = *excluded_documents.entry(cand.entry).or_insert_with(|| {
+            context
+                .exclude_document
+                .iter()
+                .any(|w| find_word(w, text, doc, jieba).is_some())
+        });
+        if excluded_by_document {
             continue;
         }
         if !context.exclude_sentence.is_empty() {
