@@ -203,35 +203,22 @@ impl Store {
                 self.commit_batch(batch).await;
             }
         }
-        // Answered by this task's batch or an earlier holder's; a holder
-        // cancelled mid-batch drops the senders, its transaction rolls back
-        // and nothing in it was acknowledged.
+        // Answered by this task's batch or an earlier holder's. A holder
+        // cancelled mid-batch: on SQLite the writer thread still finishes
+        // the group and answers each review itself; on PostgreSQL it drops
+        // the senders, its transaction rolls back and nothing in it was
+        // acknowledged. (On SQLite the chain lock is then free before the
+        // group committed; another append waits for SQLite's own lock, or
+        // fails busy if its snapshot went stale: never a forked chain.)
         answer.await.map_err(|_| StoreError::Interrupted)?
     }
 
     async fn commit_batch(&self, batch: Vec<(PendingReview, GroupReply)>) {
         if let Some(writer) = &self.writer {
-            let (rows, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-            match writer.commit(rows).await {
-                Ok(outcomes) => {
-                    self.group
-                        .transactions
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    for (reply, (row, outcome)) in replies.into_iter().zip(outcomes) {
-                        let _ = reply.send(Ok((row.new, outcome)));
-                    }
-                }
-                Err(e) => {
-                    let shared = e.to_string();
-                    let transient = e.is_transient();
-                    for reply in replies {
-                        let _ = reply.send(Err(if transient {
-                            StoreError::Busy(shared.clone())
-                        } else {
-                            StoreError::Batch(shared.clone())
-                        }));
-                    }
-                }
+            if writer.commit(batch).await {
+                self.group
+                    .transactions
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             return;
         }

@@ -22,18 +22,22 @@
 
 use super::chain::{event_hash, GENESIS};
 use super::error::StoreError;
-use super::group::PendingReview;
+use super::group::{GroupReply, PendingReview};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use std::sync::mpsc;
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Each review back with its own outcome, in the order sent.
-pub(super) type GroupOutcome = Result<Vec<(PendingReview, Result<()>)>>;
+type GroupOutcome = Result<Vec<(PendingReview, Result<()>)>>;
 
+/// A group and who waits for each of its reviews. The thread answers each
+/// review itself, after the commit: an answer never depends on the task
+/// that handed the group over still being there (a CMS that hung up).
 struct Job {
-    group: Vec<PendingReview>,
-    reply: tokio::sync::oneshot::Sender<GroupOutcome>,
+    group: Vec<(PendingReview, GroupReply)>,
+    /// Whether the transaction committed.
+    done: tokio::sync::oneshot::Sender<bool>,
 }
 
 /// The handle the store keeps: a channel to the writer thread. Dropping it
@@ -65,8 +69,9 @@ impl SqliteWriter {
                 let mut since_checkpoint = 0usize;
                 for job in queue {
                     let reviews = job.group.len();
-                    let outcome = write_group(&mut conn, job.group);
-                    let _ = job.reply.send(outcome);
+                    let (rows, replies): (Vec<_>, Vec<_>) = job.group.into_iter().unzip();
+                    let committed = answer(write_group(&mut conn, rows), replies);
+                    let _ = job.done.send(committed);
                     since_checkpoint += reviews;
                     if since_checkpoint >= CHECKPOINT_EVERY_REVIEWS {
                         since_checkpoint = 0;
@@ -78,13 +83,43 @@ impl SqliteWriter {
         Ok(SqliteWriter { jobs })
     }
 
-    /// Writes the group in one transaction and answers once it committed.
-    pub(super) async fn commit(&self, group: Vec<PendingReview>) -> GroupOutcome {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Job { group, reply })
-            .map_err(|_| StoreError::Interrupted)?;
-        answer.await.map_err(|_| StoreError::Interrupted)?
+    /// Writes the group in one transaction, answers each review once it
+    /// committed, and returns when it is done (the caller holds the chain
+    /// lock until then); `true` if it committed.
+    pub(super) async fn commit(&self, group: Vec<(PendingReview, GroupReply)>) -> bool {
+        let (done, finished) = tokio::sync::oneshot::channel();
+        // A send fails only if the thread is gone; the group's replies are
+        // dropped with it and each waiting review hears `Interrupted`.
+        match self.jobs.send(Job { group, done }) {
+            Ok(()) => finished.await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Sends each review its outcome; a failed transaction fails them all,
+/// as `Busy` when the database was locked (a retry will do). Returns
+/// whether it committed.
+fn answer(outcome: GroupOutcome, replies: Vec<GroupReply>) -> bool {
+    match outcome {
+        Ok(rows) => {
+            for (reply, (row, outcome)) in replies.into_iter().zip(rows) {
+                let _ = reply.send(Ok((row.new, outcome)));
+            }
+            true
+        }
+        Err(e) => {
+            let shared = e.to_string();
+            let transient = e.is_transient();
+            for reply in replies {
+                let _ = reply.send(Err(if transient {
+                    StoreError::Busy(shared.clone())
+                } else {
+                    StoreError::Batch(shared.clone())
+                }));
+            }
+            false
+        }
     }
 }
 
