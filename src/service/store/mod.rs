@@ -1,7 +1,10 @@
 //! The store: every review, resolution, token and callback delivery, in
 //! SQLite (embedded default, WAL) or PostgreSQL (shared by several
 //! instances), through one code path (sqlx `Any`, `$N` placeholders in
-//! order, only TEXT and BIGINT columns).
+//! order, only TEXT and BIGINT columns). One exception: on SQLite, new
+//! reviews are written by a thread of their own with its own connection
+//! (`sqlite_writer`, the same SQL), because statement round trips through
+//! sqlx's worker thread were most of a recorded review's cost.
 //!
 //! Contract:
 //! - a review and its `submitted` event are committed together; a resolution,
