@@ -328,6 +328,45 @@ fn excerpt(extracted: &str, hit: std::ops::Range<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::verdict::{Decision, Severity};
+
+    /// `n` lines, each a resident and a mobile; `label` before each number.
+    fn contact_list(n: usize, label: &str) -> String {
+        (0..n)
+            .map(|i| format!("{}. 居民甲{i}，{label}1381234{i:04}\n", i + 1))
+            .collect()
+    }
+
+    fn mobile_severities(engine: &Engine, text: &str) -> (Decision, Vec<Severity>) {
+        let verdict = engine.scan(&Document::text(text));
+        let severities = verdict
+            .findings
+            .iter()
+            .filter(|f| f.rule == "pd-0003")
+            .map(|f| f.severity)
+            .collect();
+        (verdict.decision, severities)
+    }
+
+    #[test]
+    fn mobiles_a_lower_word_drops_still_count_as_a_list() {
+        let engine = Engine::embedded().unwrap();
+        // One public contact number is nothing to report.
+        let (decision, found) = mobile_severities(&engine, &contact_list(1, "联系电话"));
+        assert_eq!((decision, found.len()), (Decision::Pass, 0));
+        // Five are a list: each counts, one step below the threshold's
+        // review because of the label, so they are shown but pass.
+        let (decision, found) = mobile_severities(&engine, &contact_list(6, "联系电话"));
+        assert_eq!(decision, Decision::Pass);
+        assert_eq!(found, vec![Severity::Info; 6]);
+        // Twenty labelled ones are a review; twenty bare ones a block.
+        let (decision, found) = mobile_severities(&engine, &contact_list(20, "联系电话"));
+        assert_eq!(decision, Decision::Review);
+        assert_eq!(found, vec![Severity::Review; 20]);
+        let (decision, found) = mobile_severities(&engine, &contact_list(20, "手机"));
+        assert_eq!(decision, Decision::Block);
+        assert_eq!(found, vec![Severity::Block; 20]);
+    }
 
     #[test]
     fn a_cancelled_scan_is_a_review_never_a_pass() {

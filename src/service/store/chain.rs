@@ -11,6 +11,7 @@
 //! that is what signed anchors are for (see `service::anchors`).
 
 use super::db::{framed_sha256, sha256_hex, Backend, Result, Store};
+use super::hashes::{event_hash, GENESIS};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -50,41 +51,6 @@ struct ResolutionFields {
     comment: String,
     basis: String,
     override_block: bool,
-}
-
-/// The hash of the chain before its first event.
-pub(super) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// The hash of one event. Version 2 (every event written now) frames each
-/// field by its length; version 1 (events of early builds) joined them with
-/// line breaks, which a field's own line break could shift unseen.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn event_hash(
-    version: i64,
-    seq: i64,
-    prev: &str,
-    review_id: &str,
-    kind: &str,
-    actor: &str,
-    payload: &str,
-    at: &str,
-) -> String {
-    if version >= 2 {
-        let seq = seq.to_string();
-        framed_sha256([
-            seq.as_bytes(),
-            prev.as_bytes(),
-            review_id.as_bytes(),
-            kind.as_bytes(),
-            actor.as_bytes(),
-            payload.as_bytes(),
-            at.as_bytes(),
-        ])
-    } else {
-        sha256_hex(
-            format!("{seq}\n{prev}\n{review_id}\n{kind}\n{actor}\n{payload}\n{at}").as_bytes(),
-        )
-    }
 }
 
 impl Store {

@@ -4,11 +4,11 @@
 //! queue in `group`.
 
 use crate::engine::verdict::Decision;
-use sha2::{Digest, Sha256};
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 
 pub use super::error::StoreError;
+pub use super::hashes::{framed_sha256, sha256_hex};
 
 pub(super) type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -39,22 +39,6 @@ pub fn now() -> String {
 /// slots: compared across instances, so numbers, not text).
 pub fn epoch_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// SHA-256 (hex) of `parts`, each framed by its length (u64, little
-/// endian) so that no choice of contents makes two different lists of parts
-/// hash alike (`"a\nb" + "c"` and `"a" + "b\nc"` did under plain joining).
-pub fn framed_sha256<'p>(parts: impl IntoIterator<Item = &'p [u8]>) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part);
-    }
-    hex::encode(hasher.finalize())
 }
 
 /// A random id with a prefix: `rv_3f2a…` (64 bits of OS randomness).

@@ -24,6 +24,7 @@ mod db;
 mod deliveries;
 mod error;
 mod group;
+mod hashes;
 mod inspect_frontier;
 mod inspect_records;
 mod inspect_runs;

@@ -20,9 +20,9 @@
 //!   review in it is on disk. An error of the transaction fails them all and
 //!   nothing of it is kept.
 
-use super::chain::{event_hash, GENESIS};
 use super::error::StoreError;
 use super::group::{GroupReply, PendingReview};
+use super::hashes::{event_hash, GENESIS};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use std::sync::mpsc;
 
