@@ -12,6 +12,7 @@
 
 use super::db::{framed_sha256, sha256_hex, Backend, Result, Store};
 use super::hashes::{event_hash, GENESIS};
+use super::statements::{CHAIN_HEAD, INSERT_EVENT};
 use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -72,9 +73,7 @@ impl Store {
         payload: &str,
         at: &str,
     ) -> Result<()> {
-        let head = sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut **tx)
-            .await?;
+        let head = sqlx::query(CHAIN_HEAD).fetch_optional(&mut **tx).await?;
         let (seq, prev) = match head {
             Some(row) => (
                 row.try_get::<i64, _>("seq")? + 1,
@@ -83,20 +82,17 @@ impl Store {
             None => (1, GENESIS.to_string()),
         };
         let hash = event_hash(2, seq, &prev, review_id, kind, actor, payload, at);
-        sqlx::query(
-            "INSERT INTO events (seq, review_id, kind, actor, payload, created_at, prev_hash, hash, \
-             hash_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 2)",
-        )
-        .bind(seq)
-        .bind(review_id)
-        .bind(kind)
-        .bind(actor)
-        .bind(payload)
-        .bind(at)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(INSERT_EVENT)
+            .bind(seq)
+            .bind(review_id)
+            .bind(kind)
+            .bind(actor)
+            .bind(payload)
+            .bind(at)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 
@@ -104,9 +100,7 @@ impl Store {
 
     /// The last event's number and hash.
     pub async fn chain_head(&self) -> Result<Option<(i64, String)>> {
-        let row = sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(CHAIN_HEAD).fetch_optional(&self.pool).await?;
         row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?)))
             .transpose()
     }

@@ -29,6 +29,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// What each review of a group hears when the group's transaction
+    /// failed: `Busy` when the database was locked (a retry will do),
+    /// `Batch` otherwise. Nothing of the group was recorded either way.
+    pub(super) fn for_the_group(&self) -> StoreError {
+        if self.is_transient() {
+            StoreError::Busy(self.to_string())
+        } else {
+            StoreError::Batch(self.to_string())
+        }
+    }
+
     /// Whether the database is busy or out of reach for now (a retry will
     /// do), not a fault: a locked SQLite file, a PostgreSQL lock or
     /// connection limit, an exhausted pool, a broken socket.

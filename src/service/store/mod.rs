@@ -35,6 +35,7 @@ mod schema;
 mod sessions;
 mod settings;
 mod sqlite_writer;
+mod statements;
 mod tokens;
 
 pub use anchors::StoredAnchor;

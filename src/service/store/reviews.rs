@@ -9,6 +9,7 @@ use super::db::{
 };
 use super::group::{GroupReply, PendingReview};
 use super::records::{NewReview, ReviewRecord};
+use super::statements::{INSERT_REVIEW, REVIEW_COLUMNS, UPSERT_ITEM};
 use crate::engine::verdict::Decision;
 use crate::service::workflow::Status;
 use sqlx::any::AnyRow;
@@ -16,11 +17,6 @@ use sqlx::Row;
 
 impl Store {
     // ----- reviews ------------------------------------------------------
-
-    const REVIEW_COLUMNS: &'static str =
-        "id, item_id, content_hash, format, title, submitter, department, channel, \
-         url, callback_url, token_id, decision, status, level, findings, incomplete, content, \
-         lexicon_version, engine_version, created_at, updated_at, attachments, omitted";
 
     fn review_from_row(row: &AnyRow) -> Result<ReviewRecord> {
         let id: String = row.try_get("id")?;
@@ -253,9 +249,8 @@ impl Store {
                 }
             }
             Err(e) => {
-                let shared = e.to_string();
                 for (_, reply) in batch {
-                    let _ = reply.send(Err(StoreError::Batch(shared.clone())));
+                    let _ = reply.send(Err(e.for_the_group()));
                 }
             }
         }
@@ -277,36 +272,32 @@ impl Store {
     ) -> Result<()> {
         let new = &row.new;
         let stored = row.stored.then_some(new.content.as_str());
-        sqlx::query(&format!(
-            "INSERT INTO reviews ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-             $15, $16, $17, $18, $19, $20, $21, $22, $23)",
-            Self::REVIEW_COLUMNS
-        ))
-        .bind(&row.id)
-        .bind(&new.item_id)
-        .bind(&new.content_hash)
-        .bind(&new.format)
-        .bind(&new.title)
-        .bind(&new.submitter)
-        .bind(&new.department)
-        .bind(&new.channel)
-        .bind(&new.url)
-        .bind(&new.callback_url)
-        .bind(&new.token_id)
-        .bind(new.decision.as_str())
-        .bind(row.status.as_str())
-        .bind(1i64)
-        .bind(&row.findings_json)
-        .bind(&new.incomplete)
-        .bind(stored)
-        .bind(&new.lexicon_version)
-        .bind(&new.engine_version)
-        .bind(&row.at)
-        .bind(&row.at)
-        .bind(row.attachments_json.as_deref())
-        .bind(row.omitted_json.as_deref())
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(INSERT_REVIEW)
+            .bind(&row.id)
+            .bind(&new.item_id)
+            .bind(&new.content_hash)
+            .bind(&new.format)
+            .bind(&new.title)
+            .bind(&new.submitter)
+            .bind(&new.department)
+            .bind(&new.channel)
+            .bind(&new.url)
+            .bind(&new.callback_url)
+            .bind(&new.token_id)
+            .bind(new.decision.as_str())
+            .bind(row.status.as_str())
+            .bind(1i64)
+            .bind(&row.findings_json)
+            .bind(&new.incomplete)
+            .bind(stored)
+            .bind(&new.lexicon_version)
+            .bind(&new.engine_version)
+            .bind(&row.at)
+            .bind(&row.at)
+            .bind(row.attachments_json.as_deref())
+            .bind(row.omitted_json.as_deref())
+            .execute(&mut **tx)
+            .await?;
         Self::set_current(tx, &new.token_id, &new.item_id, &row.id, &row.at).await?;
         self.append_event(tx, &row.id, "submitted", &row.actor, &row.payload, &row.at)
             .await
@@ -360,17 +351,13 @@ impl Store {
         review_id: &str,
         at: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO items (scope, item_id, current_review_id, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (scope, item_id) DO UPDATE SET current_review_id = excluded.current_review_id, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(scope)
-        .bind(item_id)
-        .bind(review_id)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(UPSERT_ITEM)
+            .bind(scope)
+            .bind(item_id)
+            .bind(review_id)
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 
@@ -405,7 +392,7 @@ impl Store {
     ) -> Result<Option<ReviewRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {} FROM reviews WHERE token_id = $1 AND item_id = $2 AND content_hash = $3",
-            Self::REVIEW_COLUMNS
+            REVIEW_COLUMNS
         ))
         .bind(scope)
         .bind(item_id)
@@ -418,7 +405,7 @@ impl Store {
     pub async fn review(&self, id: &str) -> Result<Option<ReviewRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {} FROM reviews WHERE id = $1",
-            Self::REVIEW_COLUMNS
+            REVIEW_COLUMNS
         ))
         .bind(id)
         .fetch_optional(&self.pool)
@@ -430,7 +417,7 @@ impl Store {
     pub async fn item_history(&self, scope: &str, item_id: &str) -> Result<Vec<ReviewRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM reviews WHERE token_id = $1 AND item_id = $2 ORDER BY created_at, id",
-            Self::REVIEW_COLUMNS
+            REVIEW_COLUMNS
         ))
         .bind(scope)
         .bind(item_id)
@@ -447,7 +434,7 @@ impl Store {
     ) -> Result<Vec<ReviewRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM reviews WHERE status = 'pending' ORDER BY created_at, id",
-            Self::REVIEW_COLUMNS
+            REVIEW_COLUMNS
         ))
         .fetch_all(&self.pool)
         .await?;
@@ -475,7 +462,7 @@ impl Store {
     pub async fn reviews_between(&self, from: &str, to: &str) -> Result<Vec<ReviewRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM reviews WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id",
-            Self::REVIEW_COLUMNS
+            REVIEW_COLUMNS
         ))
         .bind(from)
         .bind(to)

@@ -23,6 +23,7 @@
 use super::error::StoreError;
 use super::group::{GroupReply, PendingReview};
 use super::hashes::{event_hash, GENESIS};
+use super::statements::{CHAIN_HEAD, INSERT_EVENT, INSERT_REVIEW, UPSERT_ITEM};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use std::sync::mpsc;
 
@@ -109,14 +110,8 @@ fn answer(outcome: GroupOutcome, replies: Vec<GroupReply>) -> bool {
             true
         }
         Err(e) => {
-            let shared = e.to_string();
-            let transient = e.is_transient();
             for reply in replies {
-                let _ = reply.send(Err(if transient {
-                    StoreError::Busy(shared.clone())
-                } else {
-                    StoreError::Batch(shared.clone())
-                }));
+                let _ = reply.send(Err(e.for_the_group()));
             }
             false
         }
@@ -205,7 +200,7 @@ fn write_group(conn: &mut rusqlite::Connection, group: Vec<PendingReview>) -> Gr
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // The head is read once: within the transaction nobody else appends.
     let mut head: (i64, String) = tx
-        .prepare_cached("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")?
+        .prepare_cached(CHAIN_HEAD)?
         .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?
         .unwrap_or_else(|| (0, GENESIS.to_string()));
@@ -234,7 +229,7 @@ fn write_group(conn: &mut rusqlite::Connection, group: Vec<PendingReview>) -> Gr
 }
 
 /// The review row, its item's current pointer and its `submitted` event
-/// (the same SQL as `Store::write_review`); returns the new chain head.
+/// (the statements of `Store::write_review`); returns the new chain head.
 fn write_review(
     conn: &rusqlite::Connection,
     row: &PendingReview,
@@ -242,14 +237,7 @@ fn write_review(
 ) -> Result<(i64, String)> {
     let new = &row.new;
     let stored = row.stored.then_some(new.content.as_str());
-    conn.prepare_cached(
-        "INSERT INTO reviews (id, item_id, content_hash, format, title, submitter, department, \
-         channel, url, callback_url, token_id, decision, status, level, findings, incomplete, \
-         content, lexicon_version, engine_version, created_at, updated_at, attachments, omitted) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-         ?19, ?20, ?21, ?22, ?23)",
-    )?
-    .execute(params![
+    conn.prepare_cached(INSERT_REVIEW)?.execute(params![
         row.id,
         new.item_id,
         new.content_hash,
@@ -274,12 +262,12 @@ fn write_review(
         row.attachments_json,
         row.omitted_json,
     ])?;
-    conn.prepare_cached(
-        "INSERT INTO items (scope, item_id, current_review_id, updated_at) VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT (scope, item_id) DO UPDATE SET current_review_id = excluded.current_review_id, \
-         updated_at = excluded.updated_at",
-    )?
-    .execute(params![new.token_id, new.item_id, row.id, row.at])?;
+    conn.prepare_cached(UPSERT_ITEM)?.execute(params![
+        new.token_id,
+        new.item_id,
+        row.id,
+        row.at
+    ])?;
     let seq = head.0 + 1;
     let hash = event_hash(
         2,
@@ -291,11 +279,7 @@ fn write_review(
         &row.payload,
         &row.at,
     );
-    conn.prepare_cached(
-        "INSERT INTO events (seq, review_id, kind, actor, payload, created_at, prev_hash, hash, \
-         hash_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 2)",
-    )?
-    .execute(params![
+    conn.prepare_cached(INSERT_EVENT)?.execute(params![
         seq,
         row.id,
         "submitted",
