@@ -1,7 +1,7 @@
 //! The compiled lexicon cache on disk: one file per lexicon version and
 //! engine build, in the cache folder.
 //!
-//! Contract: [`read`] and [`store`] move a cache file's bytes (what they
+//! Contract: [`open`] and [`store`] move a cache file's bytes (what they
 //! mean is the engine's `lexicon_cache`; when they are used, the
 //! `lexicons` module's `load_engine`). A cache folder that cannot be
 //! written is skipped (logged at debug). Files are written to a temporary name and
@@ -34,10 +34,11 @@ pub fn cache_file(dir: &Path, version: &str) -> PathBuf {
     dir.join(format!("lexicon-{version}-{ENGINE_BUILD}.bin"))
 }
 
-/// The cache file's bytes for `version`, if there is one to read.
-pub fn read(dir: &Path, version: &str) -> Option<Vec<u8>> {
-    match std::fs::read(cache_file(dir, version)) {
-        Ok(bytes) => Some(bytes),
+/// The cache file for `version`, opened for reading in pieces, if there is
+/// one to read.
+pub fn open(dir: &Path, version: &str) -> Option<std::io::BufReader<std::fs::File>> {
+    match std::fs::File::open(cache_file(dir, version)) {
+        Ok(file) => Some(std::io::BufReader::with_capacity(1 << 20, file)),
         Err(e) => {
             if e.kind() != std::io::ErrorKind::NotFound {
                 tracing::debug!(%version, error = %e, "lexicon cache file not read");

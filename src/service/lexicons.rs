@@ -134,7 +134,7 @@ fn engine_from(
     dir: Option<&Path>,
     cache: Option<PathBuf>,
 ) -> Result<Engine, LexiconLoadError> {
-    use crate::engine::lexicon_cache::{check, decode_payload};
+    use crate::engine::lexicon_cache::{check_header, decode_body};
     let build = |sources: &[LexiconSource]| -> Result<Engine, LexiconLoadError> {
         Ok(EngineBuilder::new().build(Lexicon::from_sources(sources)?)?)
     };
@@ -142,18 +142,18 @@ fn engine_from(
         return build(&sources);
     };
     let version = Lexicon::version_of(&sources);
-    let bytes = super::lexicon_cache::read(&cache, &version);
-    let engine = match bytes.as_deref().map(|b| check(b, &version)) {
-        Some(Ok(payload)) => {
+    let file = super::lexicon_cache::open(&cache, &version);
+    let engine = match file.map(|mut f| check_header(&mut f, &version).map(|()| f)) {
+        Some(Ok(mut file)) => {
             drop(sources);
-            match decode_payload(payload, &version, EngineBuilder::new()) {
+            match decode_body(&mut file, &version, EngineBuilder::new()) {
                 Ok(engine) => {
                     tracing::debug!(%version, "lexicon read from the compiled cache");
                     return Ok(engine);
                 }
-                // A checksum that holds over a payload that does not
-                // decode: no build writes that. The sources are gone; read
-                // them again.
+                // The header was this build's and these sources', the body
+                // is not sound (truncated, flipped, unreadable). The
+                // sources are gone; read them again.
                 Err(miss) => {
                     tracing::debug!(%version, %miss, "lexicon cache file not used");
                     build(&self::sources(dir)?)?
