@@ -18,10 +18,8 @@ fn main() {
     let text = normalize(&corpus).text;
     let mut rows = Vec::new();
     for entry in &lexicon.entries {
-        if let Matcher::Pattern {
-            prefilter, plan, ..
-        } = &entry.matcher
-        {
+        if let Matcher::Pattern(pattern) = &entry.matcher {
+            let (prefilter, plan) = (&pattern.prefilter, &pattern.plan);
             let fired: usize = prefilter
                 .iter()
                 .map(|p| text.matches(p.as_str()).count())
@@ -102,10 +100,8 @@ fn main() {
 fn literal_frequency(lexicon: &Lexicon, text: &str) {
     let mut counts: Vec<(usize, String, String)> = Vec::new();
     for entry in &lexicon.entries {
-        if let Matcher::Pattern {
-            plan: Some(plan), ..
-        } = &entry.matcher
-        {
+        if let Matcher::Pattern(pattern) = &entry.matcher {
+            let Some(plan) = &pattern.plan else { continue };
             {
                 for l in &plan.literals {
                     counts.push((

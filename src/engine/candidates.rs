@@ -10,7 +10,7 @@
 //! are byte offsets of the normalized text.
 
 use super::lazy_regex::LazyRegex;
-use super::lexicon::{Detector, Entry, Matcher};
+use super::lexicon::{Detector, Entry, Matcher, PatternMatcher};
 use daachorse::CharwiseDoubleArrayAhoCorasick;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -87,11 +87,12 @@ impl CandidateFinder {
         for (index, entry) in entries.iter().enumerate() {
             match &entry.matcher {
                 Matcher::Term(term) => add_owned(term.clone(), Target::Term(index)),
-                Matcher::Pattern {
-                    regex,
-                    prefilter,
-                    plan,
-                } => {
+                Matcher::Pattern(pattern) => {
+                    let PatternMatcher {
+                        regex,
+                        prefilter,
+                        plan,
+                    } = &**pattern;
                     let slot = patterns.len();
                     patterns.push(PatternSearch {
                         entry: index,

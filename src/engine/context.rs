@@ -2,6 +2,9 @@
 //! classes it can ask for besides literal words.
 //!
 //! Contract:
+//! - [`Context`] is an entry's context as its lexicon file gives it (the
+//!   words are normalized when the entry is validated); an entry without
+//!   one shares [`NO_CONTEXT`].
 //! - [`Scope`] says which text around a hit is its context: `window` (the
 //!   entry's `window` chars on either side, across lines), `sentence` (the
 //!   sentence that holds the hit: up to `。！？；` or a line break) or `line`
@@ -34,6 +37,97 @@ pub enum Scope {
     Window,
     Sentence,
     Line,
+}
+
+/// Context words around a hit (within `window` chars of it).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    /// Raise severity one step (info → review → block).
+    #[serde(default)]
+    pub raise: Vec<String>,
+    /// Lower severity one step; below info the hit is dropped.
+    #[serde(default)]
+    pub lower: Vec<String>,
+    /// Drop the hit: the words show it is something else (`第10.1.2.3条`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// The window of `exclude` alone, when it must be narrower than the
+    /// window the other lists need (a 举报电话 right before the number, a
+    /// 举报人 header further up).
+    pub exclude_window: Option<usize>,
+    /// The hit counts only when a `raise` word is present.
+    #[serde(default)]
+    pub required: bool,
+    /// Groups of words that must *all* be present: the hit counts only when
+    /// every group has at least one of its words within `window` chars (a
+    /// subject and a status together: 标底 + 开标前 + an amount). Like
+    /// `required`, the groups gate the hit; they do not raise it.
+    #[serde(default)]
+    pub all: Vec<Vec<String>>,
+    /// Which text around the hit the words are looked for in (see
+    /// [`super::context`]); `window` by default.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Drop the hit when the *document* holds one of these words: it says
+    /// what it is (`公开征求意见` publishes a draft on purpose).
+    #[serde(default)]
+    pub exclude_document: Vec<String>,
+    /// Drop the hit when its *sentence* holds one of these words, whatever
+    /// the `scope` of the other lists (a narrow `exclude` and a sentence-wide
+    /// one in the same entry).
+    #[serde(default)]
+    pub exclude_sentence: Vec<String>,
+}
+
+fn default_window() -> usize {
+    DEFAULT_WINDOW
+}
+
+const DEFAULT_WINDOW: usize = 20;
+
+/// The context of an entry that names none.
+pub(crate) static NO_CONTEXT: Context = Context {
+    raise: Vec::new(),
+    lower: Vec::new(),
+    exclude: Vec::new(),
+    window: DEFAULT_WINDOW,
+    exclude_window: None,
+    required: false,
+    all: Vec::new(),
+    scope: Scope::Window,
+    exclude_document: Vec::new(),
+    exclude_sentence: Vec::new(),
+};
+
+impl Context {
+    /// Whether this is the context of an entry that names none.
+    pub(crate) fn is_default(&self) -> bool {
+        let Context {
+            raise,
+            lower,
+            exclude,
+            window,
+            exclude_window,
+            required,
+            all,
+            scope,
+            exclude_document,
+            exclude_sentence,
+        } = self;
+        raise.is_empty()
+            && lower.is_empty()
+            && exclude.is_empty()
+            && *window == DEFAULT_WINDOW
+            && exclude_window.is_none()
+            && !required
+            && all.is_empty()
+            && *scope == Scope::Window
+            && exclude_document.is_empty()
+            && exclude_sentence.is_empty()
+    }
 }
 
 /// A sentence or line scope reaches at most this many chars either side.

@@ -225,8 +225,8 @@ pub fn decide(
                 None => continue,
             }
         }
-        if let (Some(check), Matcher::Pattern { regex, .. }) = (entry.check, &entry.matcher) {
-            match checked_value(regex.get(), check, text, cand.start, cand.end) {
+        if let (Some(check), Matcher::Pattern(pattern)) = (entry.check, &entry.matcher) {
+            match checked_value(pattern.regex.get(), check, text, cand.start, cand.end) {
                 Some(note) => stages.push(note),
                 None => continue,
             }
@@ -256,7 +256,7 @@ pub fn decide(
         let mut context_word = None;
         let mut lowered = false;
         let mut latent = false;
-        let context = &entry.context;
+        let context = entry.context();
         let jieba = boundaries.jieba();
         // Once per entry, not per hit: 20,000 numbers in one text would
         // search the whole text 20,000 times.

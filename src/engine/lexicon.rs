@@ -11,7 +11,8 @@
 //! The bundled lexicons (`lexicons/*.toml`) are embedded in the binary; a
 //! user's files go on top of them (see [`overlay`]).
 
-use super::context::{Scope, WordClass};
+pub use super::context::Context;
+use super::context::WordClass;
 use super::lazy_regex::LazyRegex;
 pub use super::lexicon_error::{LexiconError, LexiconProblem};
 use super::normalize::normalize_term;
@@ -122,53 +123,6 @@ impl Detector {
     }
 }
 
-/// Context words around a hit (within `window` chars of it).
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct Context {
-    /// Raise severity one step (info → review → block).
-    #[serde(default)]
-    pub raise: Vec<String>,
-    /// Lower severity one step; below info the hit is dropped.
-    #[serde(default)]
-    pub lower: Vec<String>,
-    /// Drop the hit: the words show it is something else (`第10.1.2.3条`).
-    #[serde(default)]
-    pub exclude: Vec<String>,
-    #[serde(default = "default_window")]
-    pub window: usize,
-    /// The window of `exclude` alone, when it must be narrower than the
-    /// window the other lists need (a 举报电话 right before the number, a
-    /// 举报人 header further up).
-    pub exclude_window: Option<usize>,
-    /// The hit counts only when a `raise` word is present.
-    #[serde(default)]
-    pub required: bool,
-    /// Groups of words that must *all* be present: the hit counts only when
-    /// every group has at least one of its words within `window` chars (a
-    /// subject and a status together: 标底 + 开标前 + an amount). Like
-    /// `required`, the groups gate the hit; they do not raise it.
-    #[serde(default)]
-    pub all: Vec<Vec<String>>,
-    /// Which text around the hit the words are looked for in (see
-    /// [`super::context`]); `window` by default.
-    #[serde(default)]
-    pub scope: Scope,
-    /// Drop the hit when the *document* holds one of these words: it says
-    /// what it is (`公开征求意见` publishes a draft on purpose).
-    #[serde(default)]
-    pub exclude_document: Vec<String>,
-    /// Drop the hit when its *sentence* holds one of these words, whatever
-    /// the `scope` of the other lists (a narrow `exclude` and a sentence-wide
-    /// one in the same entry).
-    #[serde(default)]
-    pub exclude_sentence: Vec<String>,
-}
-
-fn default_window() -> usize {
-    20
-}
-
 /// A threshold: from `count` distinct hits of the entry in one document on,
 /// each of them has at least `severity`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -232,14 +186,20 @@ pub enum Matcher {
     Term(String),
     /// A regex over normalized text, run only when one of the (normalized)
     /// prefilter literals occurs.
-    Pattern {
-        regex: LazyRegex,
-        prefilter: Vec<String>,
-        /// Where to search for it (see [`search_plan`]), worked out once
-        /// when the entry is validated.
-        plan: Option<SearchPlan>,
-    },
+    /// Boxed: most entries of a big lexicon (a register) are terms, and
+    /// an enum is as wide as its widest variant.
+    Pattern(Box<PatternMatcher>),
     Detector(Detector),
+}
+
+/// A [`Matcher::Pattern`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PatternMatcher {
+    pub regex: LazyRegex,
+    pub prefilter: Vec<String>,
+    /// Where to search for it (see [`search_plan`]), worked out once when
+    /// the entry is validated.
+    pub plan: Option<SearchPlan>,
 }
 
 /// A validated lexicon entry.
@@ -253,19 +213,38 @@ pub struct Entry {
     pub placement: Placement,
     /// Normalized exemption phrases.
     pub exempt: Vec<String>,
-    /// Context with normalized words.
-    pub context: Context,
+    /// Context with normalized words; `None` when the entry has none (the
+    /// default context, [`Entry::context`]), which saves a register of
+    /// 200,000 entries 34 MB.
+    pub context: Option<Box<Context>>,
     /// Sorted by count.
     pub bulk: Vec<Bulk>,
     /// A check the pattern's `(?P<value>…)` group must pass.
     pub check: Option<ValueCheck>,
     pub reason: String,
-    /// The legal basis shown with every finding of this entry.
-    pub basis: String,
+    /// The legal basis shown with every finding of this entry, when it is
+    /// not its category's ([`Entry::basis`]).
+    pub basis: Option<String>,
     pub examples: Examples,
     /// Where the entry is defined, for messages.
     pub file: String,
     pub line: usize,
+}
+
+impl Entry {
+    /// The entry's context words and where they are looked for.
+    pub fn context(&self) -> &Context {
+        self.context
+            .as_deref()
+            .unwrap_or(&super::context::NO_CONTEXT)
+    }
+
+    /// The legal basis shown with every finding of this entry.
+    pub fn basis(&self) -> &str {
+        self.basis
+            .as_deref()
+            .unwrap_or_else(|| self.category.legal_basis())
+    }
 }
 
 /// A validated set of entries.
@@ -364,11 +343,11 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
                 return Err(err(LexiconProblem::CheckWithoutValue));
             }
             let plan = search_plan(regex.as_str(), &prefilter);
-            Matcher::Pattern {
+            Matcher::Pattern(Box::new(PatternMatcher {
                 regex: LazyRegex::compiled(regex),
                 prefilter,
                 plan,
-            }
+            }))
         }
         (None, None, Some(detector)) => Matcher::Detector(detector),
         _ => return Err(err(LexiconProblem::MatcherCount)),
@@ -438,14 +417,13 @@ fn compile_entry(raw: RawEntry, file: &str, line: usize) -> Result<Entry, Lexico
         boundary: raw.boundary,
         placement: raw.placement,
         exempt,
-        context,
+        context: (!context.is_default()).then(|| Box::new(context)),
         bulk,
         check: raw.check,
         reason: raw.reason,
         basis: raw
             .basis
-            .filter(|b| !b.trim().is_empty())
-            .unwrap_or_else(|| raw.category.legal_basis().to_string()),
+            .filter(|b| !b.trim().is_empty() && b != raw.category.legal_basis()),
         examples: raw.examples,
         file: file.to_string(),
         line,
@@ -469,7 +447,7 @@ fn check_unique(entries: &[Entry]) -> Result<(), LexiconError> {
         }
         let key = match &entry.matcher {
             Matcher::Term(t) => format!("text:{t}"),
-            Matcher::Pattern { regex, .. } => format!("pattern:{}", regex.as_str()),
+            Matcher::Pattern(p) => format!("pattern:{}", p.regex.as_str()),
             Matcher::Detector(d) => format!("detector:{}", d.name()),
         };
         if let Some(first) = texts.insert(key, entry) {
@@ -644,13 +622,13 @@ examples.miss = ["资料"]
     #[test]
     fn basis_defaults_to_the_category_and_may_be_narrower() {
         let lexicon = Lexicon::from_sources(&source(OK)).unwrap();
-        assert_eq!(lexicon.entries[0].basis, Category::Internal.legal_basis());
+        assert_eq!(lexicon.entries[0].basis(), Category::Internal.legal_basis());
         let narrower = OK.replace(
             "reason = \"r\"",
             "reason = \"r\"\nbasis = \"《某办法》第三条\"",
         );
         let lexicon = Lexicon::from_sources(&source(&narrower)).unwrap();
-        assert_eq!(lexicon.entries[0].basis, "《某办法》第三条");
+        assert_eq!(lexicon.entries[0].basis(), "《某办法》第三条");
     }
 
     #[test]

@@ -252,7 +252,7 @@ impl Engine {
                         stages: hit.stages,
                         context_word: hit.context_word,
                         also: hit.also,
-                        legal_basis: entry.basis.clone(),
+                        legal_basis: entry.basis().to_string(),
                     },
                     byte_start: orig.start,
                     byte_end: orig.end,
