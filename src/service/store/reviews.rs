@@ -179,26 +179,36 @@ impl Store {
     /// up with `/check`. Returns the request back with its row's outcome;
     /// an error of the transaction itself fails every review in it.
     async fn commit_in_group(&self, row: PendingReview) -> Result<(NewReview, Result<()>)> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
         self.group
             .waiting
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push((row, reply));
-        {
-            let _guard = self.append_lock.lock().await;
-            let batch = std::mem::take(
-                &mut *self
-                    .group
-                    .waiting
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-            );
-            if !batch.is_empty() {
-                tracing::debug!(reviews = batch.len(), "group commit");
-                self.commit_batch(batch).await;
+        // Either an earlier holder of the chain lock takes this review into
+        // its group and answers it, or this task gets the lock and writes
+        // what waits. Waiting for the lock alone would keep a review that an
+        // earlier group already committed waiting behind the group being
+        // written now: one more commit's time on every answer.
+        let answered = tokio::select! {
+            biased;
+            answered = &mut answer => Some(answered),
+            guard = self.append_lock.lock() => {
+                let batch = std::mem::take(
+                    &mut *self
+                        .group
+                        .waiting
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner()),
+                );
+                if !batch.is_empty() {
+                    tracing::debug!(reviews = batch.len(), "group commit");
+                    self.commit_batch(batch).await;
+                }
+                drop(guard);
+                None
             }
-        }
+        };
         // Answered by this task's batch or an earlier holder's. A holder
         // cancelled mid-batch: on SQLite the writer thread still finishes
         // the group and answers each review itself; on PostgreSQL it drops
@@ -206,7 +216,11 @@ impl Store {
         // acknowledged. (On SQLite the chain lock is then free before the
         // group committed; another append waits for SQLite's own lock, or
         // fails busy if its snapshot went stale: never a forked chain.)
-        answer.await.map_err(|_| StoreError::Interrupted)?
+        let answered = match answered {
+            Some(answered) => answered,
+            None => answer.await,
+        };
+        answered.map_err(|_| StoreError::Interrupted)?
     }
 
     async fn commit_batch(&self, batch: Vec<(PendingReview, GroupReply)>) {
