@@ -5,7 +5,7 @@
 
 use super::chain::findings_hash;
 use super::db::{
-    now, parse_decision, random_id, sha256_hex, ContentRetention, Result, Store, StoreError,
+    now, ordered_id, parse_decision, sha256_hex, ContentRetention, Result, Store, StoreError,
 };
 use super::group::{GroupReply, PendingReview};
 use super::records::{NewReview, ReviewRecord};
@@ -85,7 +85,7 @@ impl Store {
         let keep_content =
             new.decision != Decision::Pass || self.retention == ContentRetention::All;
         let stored = keep_content.then_some(new.content.as_str());
-        let id = random_id("rv");
+        let id = ordered_id("rv");
         // Every field of the row that no later event changes, so that
         // `verify_chain` can compare each one with the row.
         let payload = serde_json::json!({
