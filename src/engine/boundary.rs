@@ -23,6 +23,26 @@ pub fn shared_jieba() -> Arc<Jieba> {
     JIEBA.get_or_init(|| Arc::new(Jieba::new())).clone()
 }
 
+/// jieba for one engine, loaded when a document first needs it: most
+/// documents have no candidate that asks for a word boundary or a name,
+/// and they should not wait for the dictionary at a process's start (in
+/// `baomi scan DIR` every worker waited for it on its first file).
+#[derive(Clone, Copy)]
+pub struct Segmenter<'a> {
+    cell: &'a OnceLock<Arc<Jieba>>,
+}
+
+impl<'a> Segmenter<'a> {
+    pub fn new(cell: &'a OnceLock<Arc<Jieba>>) -> Self {
+        Segmenter { cell }
+    }
+
+    /// The segmenter, loaded (or waited for) on first use.
+    pub fn get(self) -> &'a Jieba {
+        self.cell.get_or_init(shared_jieba)
+    }
+}
+
 fn is_clause_delimiter(c: char) -> bool {
     matches!(
         c,
@@ -51,14 +71,14 @@ fn is_clause_delimiter(c: char) -> bool {
 
 /// Per-document boundary checks with a cache of segmented clauses.
 pub struct BoundaryChecker<'a> {
-    jieba: &'a Jieba,
+    jieba: Segmenter<'a>,
     text: &'a str,
     /// Clause start → token boundaries (byte offsets in the text).
     cache: HashMap<(usize, usize), Vec<usize>>,
 }
 
 impl<'a> BoundaryChecker<'a> {
-    pub fn new(jieba: &'a Jieba, text: &'a str) -> Self {
+    pub fn new(jieba: Segmenter<'a>, text: &'a str) -> Self {
         BoundaryChecker {
             jieba,
             text,
@@ -67,7 +87,7 @@ impl<'a> BoundaryChecker<'a> {
     }
 
     /// The segmenter, for context classes that need it (`@name`).
-    pub fn jieba(&self) -> &'a Jieba {
+    pub fn jieba(&self) -> Segmenter<'a> {
         self.jieba
     }
 
@@ -76,12 +96,13 @@ impl<'a> BoundaryChecker<'a> {
         let clause = self.clause_around(start, end);
         let jieba = self.jieba;
         let text = self.text;
+        // Only a clause not segmented yet loads the segmenter.
         let boundaries = self
             .cache
             .entry((clause.start, clause.end))
             .or_insert_with(|| {
                 let mut cuts = vec![clause.start];
-                for token in jieba.cut(&text[clause.clone()], true) {
+                for token in jieba.get().cut(&text[clause.clone()], true) {
                     cuts.push(clause.start + token.byte_end);
                 }
                 cuts
@@ -116,6 +137,7 @@ mod tests {
     #[test]
     fn confirms_words_and_drops_parts_of_words() {
         let jieba = shared_jieba();
+        let cell = OnceLock::from(jieba.clone());
         for (text, term, want) in [
             ("结婚的和尚未结婚的", "和尚", false),
             ("都设置了开机密码", "机密", false),
@@ -123,7 +145,7 @@ mod tests {
             ("本单位的内部资料要妥善保管", "内部资料", true),
         ] {
             let start = text.find(term).unwrap();
-            let mut checker = BoundaryChecker::new(&jieba, text);
+            let mut checker = BoundaryChecker::new(Segmenter::new(&cell), text);
             assert_eq!(
                 checker.confirm_boundaries(start, start + term.len()),
                 want,

@@ -24,6 +24,7 @@
 //! - Deterministic and pure: the same text always gives the same answer;
 //!   `@name` asks jieba's part-of-speech tagger, which is deterministic.
 
+use super::boundary::Segmenter;
 use jieba_rs::Jieba;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -198,7 +199,7 @@ impl WordClass {
     }
 
     /// The first instance of the class in `text` (normalized), if any.
-    pub fn find(self, text: &str, jieba: &Jieba) -> Option<String> {
+    pub fn find(self, text: &str, jieba: Segmenter<'_>) -> Option<String> {
         let regex = |r: &'static OnceLock<Regex>, src: &str| -> Option<String> {
             r.get_or_init(|| Regex::new(src).expect("class regex"))
                 .find(text)
@@ -240,7 +241,7 @@ impl WordClass {
                     .map(|m| m.as_str().to_string())
             }
             WordClass::Mobile => find_mobile(text),
-            WordClass::Name => find_name(text, jieba),
+            WordClass::Name => find_name(text, jieba.get()),
         }
     }
 }
@@ -411,8 +412,8 @@ mod tests {
 
     #[test]
     fn classes_find_what_they_name_and_not_their_look_alikes() {
-        let jieba = crate::engine::boundary::shared_jieba();
-        let find = |c: WordClass, t: &str| c.find(t, &jieba);
+        let cell = OnceLock::from(crate::engine::boundary::shared_jieba());
+        let find = |c: WordClass, t: &str| c.find(t, Segmenter::new(&cell));
         assert_eq!(
             find(WordClass::Amount, "标底为1,236.58万元").as_deref(),
             Some("1,236.58万元")

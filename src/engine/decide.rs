@@ -28,7 +28,7 @@
 //!
 //! Every step that keeps a hit says so in the hit's `stages`.
 
-use super::boundary::BoundaryChecker;
+use super::boundary::{BoundaryChecker, Segmenter};
 use super::bulk::{raise_to_bulk, BulkScope, Counted};
 use super::candidates::Candidate;
 use super::context::{scope_bounds, Scope, WordClass};
@@ -37,7 +37,6 @@ use super::lexicon::{Boundary, Context, Detector, Entry, Matcher, Placement, Val
 use super::placement::{Companions, LinePosition, Placer};
 use super::validate;
 use super::verdict::{Category, Severity};
-use jieba_rs::Jieba;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -149,7 +148,12 @@ const NAME_MASKS: &[char] = &['*', '＊', '×', '○', '〇', '□', '●'];
 
 /// The word, or what its class found, when `text` (a slice of
 /// `doc.normalized`) holds it.
-fn find_word(word: &str, text: &str, doc: &DocumentView<'_>, jieba: &Jieba) -> Option<String> {
+fn find_word(
+    word: &str,
+    text: &str,
+    doc: &DocumentView<'_>,
+    jieba: Segmenter<'_>,
+) -> Option<String> {
     match WordClass::parse(word) {
         // Normalization reads `杨*东` as `杨东` (a star between ideographs
         // is noise in damaged markings), but in the published text it is

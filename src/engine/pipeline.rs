@@ -2,7 +2,7 @@
 //! runs one document through every stage. See the module docs of
 //! [`crate::engine`] for the contract.
 
-use super::boundary::{shared_jieba, BoundaryChecker};
+use super::boundary::{BoundaryChecker, Segmenter};
 use super::bulk::{raise_to_bulk, BulkScope, Counted};
 use super::candidates::{AutomatonError, CandidateFinder};
 use super::cap::{cap, Listed, MAX_FINDINGS};
@@ -136,10 +136,6 @@ impl Engine {
         &self.lexicon.version
     }
 
-    fn jieba(&self) -> &Jieba {
-        self.jieba.get_or_init(shared_jieba)
-    }
-
     /// Scans one document with default options.
     pub fn scan(&self, doc: &Document<'_>) -> Verdict {
         self.scan_with(doc, &ScanOptions::default())
@@ -186,8 +182,8 @@ impl Engine {
         let hits = if candidates.is_empty() {
             Vec::new()
         } else {
-            let jieba = self.jieba();
-            let mut boundaries = BoundaryChecker::new(jieba, &normalized.text);
+            let mut boundaries =
+                BoundaryChecker::new(Segmenter::new(&self.jieba), &normalized.text);
             match decide(
                 &self.lexicon.entries,
                 &self.companions,
@@ -369,6 +365,33 @@ mod tests {
     }
 
     #[test]
+    fn the_segmenter_loads_only_for_a_document_that_needs_it() {
+        let entry = |id: &str, text: &str, boundary: &str| {
+            format!(
+                "[[entry]]\nid = \"{id}\"\ncategory = \"internal\"\nseverity = \"review\"\n\
+                 text = \"{text}\"\nboundary = \"{boundary}\"\nreason = \"test\"\n\
+                 examples.hit = [\"{text}\"]\nexamples.miss = [\"天气晴朗\"]\n"
+            )
+        };
+        let source = crate::engine::lexicon::LexiconSource {
+            name: "lazy.toml".into(),
+            text: entry("t-1", "内部资料", "none") + &entry("t-2", "机密", "word"),
+        };
+        let lexicon = Lexicon::from_sources(&[source]).unwrap();
+        let engine = EngineBuilder::new().build(lexicon).unwrap();
+        let found = engine.scan(&Document::text("本单位的内部资料要妥善保管"));
+        assert_eq!(found.decision, Decision::Review);
+        assert!(
+            engine.jieba.get().is_none(),
+            "no candidate asked for a word"
+        );
+        // 开机密码 holds 机密 inside a word: jieba is asked, and drops it.
+        let dropped = engine.scan(&Document::text("都设置了开机密码"));
+        assert_eq!(dropped.decision, Decision::Pass);
+        assert!(engine.jieba.get().is_some());
+    }
+
+    #[test]
     fn a_cancelled_scan_is_a_review_never_a_pass() {
         let engine = Engine::embedded().unwrap();
         let cancel = Cancel::new();
@@ -407,8 +430,7 @@ mod tests {
             to_normalized: &to_normalized,
             top_start: 0,
         };
-        let jieba = engine.jieba();
-        let mut boundaries = BoundaryChecker::new(jieba, &normalized.text);
+        let mut boundaries = BoundaryChecker::new(Segmenter::new(&engine.jieba), &normalized.text);
         let cancel = Cancel::new();
         cancel.cancel();
         let entries = &engine.lexicon.entries;
