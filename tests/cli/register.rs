@@ -34,7 +34,9 @@ fn a_ten_thousand_row_register_blocks_what_is_not_yet_declassified() {
     std::fs::write(dir.join("台账.xlsx"), sheet).unwrap();
     let lexicons = dir.join("lexicons");
     std::fs::create_dir_all(&lexicons).unwrap();
+    let cache = dir.join("cache");
     let out = baomi()
+        .env("BAOMI_CACHE_DIR", &cache)
         .args(["register", "import"])
         .arg(dir.join("台账.xlsx"))
         .arg("--out")
@@ -67,8 +69,26 @@ fn a_ten_thousand_row_register_blocks_what_is_not_yet_declassified() {
         "{stderr:.2000}"
     );
 
+    // The import compiled the folder: the first scan reads it back.
+    let cached: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+    let first = baomi()
+        .env("BAOMI_CACHE_DIR", &cache)
+        .env("BAOMI_LOG", "baomi=debug")
+        .args(["scan", "--lexicons"])
+        .arg(&lexicons)
+        .arg(dir.join("台账.xlsx").with_extension("none"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&first.stderr).contains("lexicon read from the compiled cache"),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+
     let scan = |text: &str| {
         let mut child = baomi()
+            .env("BAOMI_CACHE_DIR", &cache)
             .args(["scan", "--format", "jsonl", "--lexicons"])
             .arg(&lexicons)
             .arg("-")
