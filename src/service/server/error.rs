@@ -106,7 +106,7 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict => ApiError::Conflict(e.to_string()),
+            StoreError::Conflict | StoreError::Duplicate => ApiError::Conflict(e.to_string()),
             ref transient if transient.is_transient() => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }

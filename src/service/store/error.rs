@@ -23,6 +23,10 @@ pub enum StoreError {
     /// (locked by another process); nothing in it was recorded.
     #[error("the database is busy, nothing was recorded: {0}")]
     Busy(String),
+    /// This item's content was recorded before (the unique key of
+    /// `reviews`): the review is not written again.
+    #[error("this item's content was recorded before")]
+    Duplicate,
     /// The task writing this review's group stopped before it committed.
     #[error("the write holding this review was interrupted before it committed")]
     Interrupted,

@@ -28,6 +28,7 @@ mod hashes;
 mod inspect_frontier;
 mod inspect_records;
 mod inspect_runs;
+mod pool_group;
 mod records;
 mod resolutions;
 mod reviews;

@@ -9,7 +9,7 @@ use super::db::{
 };
 use super::group::{GroupReply, PendingReview};
 use super::records::{NewReview, ReviewRecord};
-use super::statements::{INSERT_REVIEW, REVIEW_COLUMNS, UPSERT_ITEM};
+use super::statements::{REVIEW_COLUMNS, UPSERT_ITEM};
 use crate::engine::verdict::Decision;
 use crate::service::workflow::Status;
 use sqlx::any::AnyRow;
@@ -232,23 +232,12 @@ impl Store {
             }
             return;
         }
-        let mut outcomes: Vec<Result<()>> = Vec::with_capacity(batch.len());
+        let mut outcomes: Vec<Result<()>> = Vec::new();
         let committed: Result<()> = async {
             let mut tx = self.pool.begin().await?;
             self.lock_chain(&mut tx).await?;
-            for (row, _) in &batch {
-                let mut savepoint = sqlx::Acquire::begin(&mut tx).await?;
-                match self.write_review(&mut savepoint, row).await {
-                    Ok(()) => {
-                        savepoint.commit().await?;
-                        outcomes.push(Ok(()));
-                    }
-                    Err(e) => {
-                        savepoint.rollback().await?;
-                        outcomes.push(Err(e));
-                    }
-                }
-            }
+            let rows: Vec<&PendingReview> = batch.iter().map(|(row, _)| row).collect();
+            outcomes = Self::write_group_rows(&mut tx, &rows).await?;
             tx.commit().await?;
             self.group
                 .transactions
@@ -276,45 +265,6 @@ impl Store {
         self.group
             .transactions
             .load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// The review row, its item's current pointer and its `submitted` event.
-    async fn write_review(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        row: &PendingReview,
-    ) -> Result<()> {
-        let new = &row.new;
-        let stored = row.stored.then_some(new.content.as_str());
-        sqlx::query(INSERT_REVIEW)
-            .bind(&row.id)
-            .bind(&new.item_id)
-            .bind(&new.content_hash)
-            .bind(&new.format)
-            .bind(&new.title)
-            .bind(&new.submitter)
-            .bind(&new.department)
-            .bind(&new.channel)
-            .bind(&new.url)
-            .bind(&new.callback_url)
-            .bind(&new.token_id)
-            .bind(new.decision.as_str())
-            .bind(row.status.as_str())
-            .bind(1i64)
-            .bind(&row.findings_json)
-            .bind(&new.incomplete)
-            .bind(stored)
-            .bind(&new.lexicon_version)
-            .bind(&new.engine_version)
-            .bind(&row.at)
-            .bind(&row.at)
-            .bind(row.attachments_json.as_deref())
-            .bind(row.omitted_json.as_deref())
-            .execute(&mut **tx)
-            .await?;
-        Self::set_current(tx, &new.token_id, &new.item_id, &row.id, &row.at).await?;
-        self.append_event(tx, &row.id, "submitted", &row.actor, &row.payload, &row.at)
-            .await
     }
 
     /// Points the item at an existing review again (a resubmission of older

@@ -229,7 +229,8 @@ fn write_group(conn: &mut rusqlite::Connection, group: Vec<PendingReview>) -> Gr
 }
 
 /// The review row, its item's current pointer and its `submitted` event
-/// (the statements of `Store::write_review`); returns the new chain head.
+/// (what `pool_group` writes for a group on the pool's path); returns the
+/// new chain head.
 fn write_review(
     conn: &rusqlite::Connection,
     row: &PendingReview,

@@ -1,6 +1,7 @@
 //! The statements that write a review, its item pointer and its event, and
-//! read the chain's head: run by the pool's path (sqlx) and by the SQLite
-//! writer thread (rusqlite), so they are written once. Placeholders are
+//! read the chain's head: run by the pool's path (sqlx; a group's rows go
+//! in multi-row forms of them, `pool_group`) and by the SQLite writer
+//! thread (rusqlite), so they are written once. Placeholders are
 //! `$1`, `$2`, … in order; SQLite numbers them by first appearance, so
 //! rusqlite binds them by position as sqlx does.
 
