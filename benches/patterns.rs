@@ -12,7 +12,17 @@ use baomi::engine::synthetic;
 use std::time::Instant;
 
 fn main() {
-    let lexicon = Lexicon::embedded().expect("bundled lexicons");
+    // BAOMI_LEXICONS=DIR: that folder on top of the bundled files, read at
+    // run time, so a lexicon edit is measured without a rebuild.
+    let lexicon = match std::env::var_os("BAOMI_LEXICONS") {
+        Some(dir) => baomi::service::lexicons::load(Some(std::path::Path::new(&dir)))
+            .expect("the lexicon folder"),
+        None => Lexicon::embedded().expect("bundled lexicons"),
+    };
+    if std::env::var_os("BAOMI_MARGINAL").is_some() {
+        marginal(&lexicon);
+        return;
+    }
     let terms = synthetic::terms(10_000, 7);
     let corpus = synthetic::corpus(8_000_000, &terms, 25, 11);
     let text = normalize(&corpus).text;
@@ -92,6 +102,66 @@ fn main() {
         );
     }
     literal_frequency(&lexicon, &text);
+}
+
+/// What each pattern entry adds to one candidate search with the whole
+/// lexicon: the best of three searches with every entry against the best of
+/// three without that one, on the 8 MB synthetic corpus and on the real
+/// public portal texts of the corpus (`BAOMI_MARGINAL=1`). Unlike a pattern
+/// searched alone, this leaves out the automaton's pass, which every
+/// search pays once whatever it holds.
+fn marginal(lexicon: &Lexicon) {
+    let terms = synthetic::terms(10_000, 7);
+    let synthetic_text = normalize(&synthetic::corpus(8_000_000, &terms, 25, 11)).text;
+    let mut public = String::new();
+    for set in ["public", "public2", "public3"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/corpus")
+            .join(set);
+        let mut files: Vec<_> = std::fs::read_dir(dir).expect("corpus").flatten().collect();
+        files.sort_by_key(|f| f.path());
+        for f in files {
+            public.push_str(&std::fs::read_to_string(f.path()).unwrap_or_default());
+            public.push('\n');
+        }
+    }
+    let public_text = normalize(&public).text;
+    let best = |finder: &CandidateFinder, text: &str| {
+        (0..3)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(finder.find(text));
+                started.elapsed().as_secs_f64() * 1e3
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let all = CandidateFinder::new(&lexicon.entries).expect("lexicon");
+    let (full_synthetic, full_public) = (best(&all, &synthetic_text), best(&all, &public_text));
+    println!(
+        "candidates, whole lexicon: {full_synthetic:.1} ms on {} bytes synthetic, {full_public:.1} ms on {} bytes of public texts",
+        synthetic_text.len(),
+        public_text.len()
+    );
+    let mut rows = Vec::new();
+    for (i, entry) in lexicon.entries.iter().enumerate() {
+        if !matches!(entry.matcher, Matcher::Pattern(_)) {
+            continue;
+        }
+        let mut rest = lexicon.entries.clone();
+        rest.remove(i);
+        let finder = CandidateFinder::new(&rest).expect("lexicon");
+        // The whole finder again next to each one left out: a machine that
+        // speeds up or slows down over the run moves both alike.
+        rows.push((
+            best(&all, &synthetic_text) - best(&finder, &synthetic_text),
+            best(&all, &public_text) - best(&finder, &public_text),
+            entry.id.clone(),
+        ));
+    }
+    rows.sort_by(|a, b| (b.0 + b.1).total_cmp(&(a.0 + a.1)));
+    for (synthetic_ms, public_ms, id) in rows.iter().take(40) {
+        println!("{synthetic_ms:>8.2} ms synthetic {public_ms:>8.2} ms public  {id}");
+    }
 }
 
 /// The search literals that occur most in the corpus: each occurrence is
