@@ -408,21 +408,39 @@ pub fn digit_runs(text: &str, min_len: usize) -> Vec<std::ops::Range<usize>> {
         }
         let end = i;
         let glued_after = end < b.len() && b[end].is_ascii_alphanumeric();
-        if glued_before || glued_after {
-            continue;
-        }
-        let grouped_ok = groups.len() > 1
-            && groups.iter().all(|(s, e)| (3..=8).contains(&(e - s)))
-            && (digits == 11 || (16..=19).contains(&digits));
-        if grouped_ok {
-            runs.push(start..end);
-        } else {
-            runs.extend(
-                groups
-                    .iter()
-                    .filter(|(s, e)| e - s >= min_len)
-                    .map(|&(s, e)| s..e),
-            );
+        // A run glued to letters or a longer number at one end loses that
+        // end's group, not the whole run: `201.60 6217 0000 1000 2345 679`
+        // in an aligned table still holds a card number.
+        let first = usize::from(glued_before);
+        let last = groups.len() - usize::from(glued_after && groups.len() > first);
+        // Groups `a..z` as one grouped number: two groups or more of 3–8
+        // digits each, as many digits in all as some detector takes.
+        let grouped = |a: usize, z: usize| {
+            let parts = &groups[a..z];
+            let digits: usize = parts.iter().map(|(s, e)| e - s).sum();
+            parts.len() > 1
+                && parts.iter().all(|(s, e)| (3..=8).contains(&(e - s)))
+                && (digits == 11 || (16..=19).contains(&digits))
+        };
+        // From the left, the longest grouped number at each group, else the
+        // group alone when it is long enough: a column before the number
+        // (an age of 80 in a space-aligned table, where normalization left
+        // one space) no longer hides `320923 19450218 0424` after it.
+        let mut a = first;
+        while a < last {
+            match (a + 2..=last).rev().find(|&z| grouped(a, z)) {
+                Some(z) => {
+                    runs.push(groups[a].0..groups[z - 1].1);
+                    a = z;
+                }
+                None => {
+                    let (s, e) = groups[a];
+                    if e - s >= min_len {
+                        runs.push(s..e);
+                    }
+                    a += 1;
+                }
+            }
         }
     }
     runs
@@ -437,7 +455,8 @@ mod tests {
         let text =
             "身份证11010519491231002x，电话13812345678，key a13812345678 和 0.13812345678 及 \
                     138123456789，138-1234-5678，6217 0000 1000 2345 679，0371 12345678，\
-                    王某5 11010119500106105x 300，110105 19491231 002x";
+                    王某5 11010119500106105x 300，110105 19491231 002x，\
+                    80 320923 19450218 0424，201.60 6217 0000 1000 2345 679，v2 13812345678";
         let runs: Vec<&str> = digit_runs(text, 11).into_iter().map(|r| &text[r]).collect();
         assert_eq!(
             runs,
@@ -449,6 +468,9 @@ mod tests {
                 "6217 0000 1000 2345 679",
                 "11010119500106105x",
                 "110105 19491231 002x",
+                "320923 19450218 0424",
+                "6217 0000 1000 2345 679",
+                "13812345678",
             ]
         );
     }
