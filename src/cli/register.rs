@@ -376,49 +376,72 @@ fn import(file: &Path, out: &Path, today: NaiveDate) -> Result<ExitCode> {
             entries += 1;
         }
     }
-    // Built and checked before it replaces anything.
-    let source = LexiconSource {
-        name: out
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("register-imported.toml")
-            .to_string(),
-        text: toml.clone(),
+    // Built and checked before it replaces anything: with the rest of the
+    // folder when that builds (the engine then goes to the cache, so the
+    // folder is parsed once), else alone.
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
     };
-    Lexicon::from_sources(&[source]).map_err(|e| anyhow::anyhow!("the generated lexicon: {e}"))?;
+    let source = LexiconSource {
+        name: out.display().to_string(),
+        text: toml,
+    };
+    let folder = folder_engine(&dir, &source);
+    if folder.is_err() {
+        Lexicon::from_sources(std::slice::from_ref(&source))
+            .map_err(|e| anyhow::anyhow!("the generated lexicon: {e}"))?;
+    }
     let tmp = out.with_extension("toml.tmp");
-    std::fs::write(&tmp, &toml).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::write(&tmp, &source.text).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, out).with_context(|| format!("writing {}", out.display()))?;
     eprintln!(
         "登记 {rows_in} 行，生成 {entries} 条；已解密 {expired} 行、非涉密 {not_secret} 行未收入。写入 {}",
         out.display()
     );
-    prime_cache(out);
+    match folder {
+        Ok(engine) => prime_cache(&dir, &engine),
+        Err(e) => eprintln!("未能预编译 {} 的词库：{e}", dir.display()),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Builds the engine of the folder `out` was written to (the `--lexicons`
-/// folder) and keeps it in the compiled cache, so that the first `baomi
-/// scan` or `serve` after an import starts from the cache: a 100,000-row
-/// register takes seconds to build and under one to read back. A folder
-/// that does not build (another file in it is broken) is reported, not an
-/// error of the import: the register file itself was checked above.
-fn prime_cache(out: &Path) {
-    if baomi::service::lexicon_cache::cache_dir().is_none() {
+/// The engine of the lexicon folder `dir` with `source` in place of the
+/// file of the same name (bundled files underneath, as `--lexicons` reads
+/// them).
+fn folder_engine(dir: &Path, source: &LexiconSource) -> Result<baomi::engine::Engine> {
+    let mut user = match baomi::service::lexicons::read_dir(dir) {
+        Ok(user) => user,
+        Err(_) if !dir.exists() => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    user.retain(|s| s.file_name() != source.file_name());
+    user.push(source.clone());
+    user.sort_by(|a, b| Path::new(&a.name).cmp(Path::new(&b.name)));
+    let sources = baomi::engine::lexicon::overlay(baomi::engine::lexicon::embedded_sources(), user);
+    Ok(baomi::engine::EngineBuilder::new().build(Lexicon::from_sources(&sources)?)?)
+}
+
+/// Keeps `engine`, built from the folder `dir` as it is now written, in
+/// the compiled cache, so that the first `baomi scan` or `serve` after an
+/// import starts from it: a 100,000-row register takes seconds to build
+/// and under one to read back. Stored only when the folder as read back
+/// hashes to the engine's version (the cache would never be found else).
+fn prime_cache(dir: &Path, engine: &baomi::engine::Engine) {
+    let Some(cache) = baomi::service::lexicon_cache::cache_dir() else {
+        return;
+    };
+    let written = baomi::service::lexicons::sources(Some(dir)).map(|s| Lexicon::version_of(&s));
+    if written.ok().as_deref() != Some(engine.lexicon_version()) {
+        eprintln!("未能预编译 {} 的词库：目录在导入期间有变动", dir.display());
         return;
     }
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    match baomi::service::lexicons::load_engine(Some(&dir)) {
-        Ok(engine) => eprintln!(
-            "已为 {} 预编译词库（{} 条），扫描与服务启动时直接读取",
-            dir.display(),
-            engine.lexicon().entries.len()
-        ),
-        Err(e) => eprintln!("未能预编译 {} 的词库：{e}", dir.display()),
-    }
+    baomi::service::lexicon_cache::store(&cache, engine);
+    eprintln!(
+        "已为 {} 预编译词库（{} 条），扫描与服务启动时直接读取",
+        dir.display(),
+        engine.lexicon().entries.len()
+    );
 }
 
 #[cfg(test)]
