@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs whatever the tests need
-# that is missing, then runs every test. `.ci/run` calls this after its
-# static checks. Arguments go to `cargo test` (e.g. ./test.sh --test server).
+# that is missing, runs the static checks (fmt, clippy, the engine-alone and
+# engine+attach builds that check the layers), then every test. `.ci/run` is
+# this command. Arguments go to `cargo test` and skip the static checks
+# (e.g. ./test.sh --test server).
 #
 # What the tests need besides Rust, and why (nothing is mocked):
 #   postgresql            the service and store tests start their own server on loopback
@@ -57,4 +59,11 @@ if [[ ! -x $venv/bin/schemathesis || $(cat $venv/.tools 2>/dev/null) != "${py_to
   echo "${py_tools[*]}" > "$venv/.tools"
 fi
 
+if (($# == 0)); then
+  cargo fmt --check
+  cargo clippy --all-targets -- -D warnings
+  # The layers: the engine alone, engine + attach. A wrong import fails here.
+  cargo check --lib --no-default-features
+  cargo check --lib --no-default-features --features attach
+fi
 cargo test "$@"
