@@ -79,7 +79,9 @@ pub fn search_plan(pattern: &str, prefilter: &[String]) -> Option<SearchPlan> {
         .min()
         .unwrap_or(0);
     Some(match plan_of(&hir) {
-        Some((score, plan)) if score > author_score => plan,
+        // A tie goes to the pattern's own plan: its literals are as rare,
+        // and it brings exact lead and trail and the other required parts.
+        Some((score, plan)) if score >= author_score => plan,
         _ => author,
     })
 }
@@ -239,7 +241,7 @@ fn run_proves(parts: &[Hir], literals: &[String]) -> bool {
 }
 
 /// At most this many strings are enumerated for one piece of a pattern.
-const MAX_STRINGS: usize = 512;
+const MAX_STRINGS: usize = 1024;
 
 /// Every string `hir` matches, when they are few: literal text, small
 /// classes, alternations and concatenations of those, optional parts.
@@ -378,13 +380,28 @@ mod tests {
             plan.also,
             vec![lits(&["不得", "严禁"]), lits(&["公开", "上网"])]
         );
-        // Nothing longer than the author's literal: the author's stands.
+        // Nothing longer than the author's literal: the same literal, with
+        // the pattern's exact reach instead of its radius either side.
         let plan = search_plan(r"标底[0-9]{1,4}", &lits(&["标底"])).unwrap();
         assert_eq!(plan.literals, lits(&["标底"]));
-        assert_eq!((plan.lead, plan.trail), (10, 10));
-        // Optional pieces are never the plan; unbounded patterns have none.
+        assert_eq!((plan.lead, plan.trail), (0, 4));
+        // And the pattern's other required parts: `现将` alone would open a
+        // window in every notice that 现将…印发.
+        let plan = search_plan(
+            "现将[^。]{0,9}(试题|答案)[^。]{0,9}(印发|下发)",
+            &lits(&["现将"]),
+        )
+        .unwrap();
+        assert_eq!(plan.literals, lits(&["现将"]));
+        assert_eq!(
+            plan.also,
+            vec![lits(&["试题", "答案"]), lits(&["印发", "下发"])]
+        );
+        // An optional piece is never a literal on its own, only in a run
+        // with a required one; unbounded patterns have no plan.
         let plan = search_plan("(机密)?(文件)", &lits(&["文件"])).unwrap();
-        assert_eq!(plan.literals, lits(&["文件"]));
+        assert_eq!(plan.literals, lits(&["机密文件", "文件"]));
+        assert_eq!((plan.lead, plan.trail), (0, 0));
         assert_eq!(search_plan(r"密码\S+", &lits(&["密码"])), None);
         // A pure alternation is its own strings, found exactly.
         let plan = search_plan("(精神病患者|肇事肇祸)", &lits(&["精神", "肇事"])).unwrap();
