@@ -250,12 +250,14 @@ impl WordClass {
 /// officials (`副局长钱某某`, `二级主任科员郑某某`).
 const POSTS: &str = "书记|局长|主任|科长|股长|处长|厅长|部长|镇长|乡长|县长|区长|市长|所长|站长|队长|院长|校长|经理|董事长|科员|干部|委员|成员|会计|出纳|主席|支书|村长|组长|馆长|社长|行长";
 
-/// A post followed by a family name and a masked or given name.
+/// A post followed by a family name and a masked or given name, and then a
+/// break or what comes after a holder's name in a sentence about them:
+/// `科长骆清扬为…`, `主任王某于3月…`, `局长李明多次…`.
 fn find_official(text: &str) -> Option<String> {
     static OFFICIAL: OnceLock<Regex> = OnceLock::new();
     OFFICIAL
         .get_or_init(|| {
-            Regex::new(&format!("(?:{POSTS})\\s?[{SURNAMES}](?:某某|某|[一-龥]{{1,2}})(?:[，,、（(]|涉嫌|在|因|等|同志|违|利用|$)"))
+            Regex::new(&format!("(?:{POSTS})\\s?[{SURNAMES}](?:某某|某|[一-龥]{{1,2}})(?:[，,、（(]|涉嫌|在|因|等|同志|违|利用|为|任|担任|接任|于|多次|被|已|$)"))
                 .expect("official regex")
         })
         .find(text)
@@ -319,23 +321,77 @@ fn is_masked(word: &str) -> bool {
 /// A person's full name in `text`: one jieba tags as a name (`nr`), or a
 /// family name with one or two given chars right after a role word.
 fn find_name(text: &str, jieba: &Jieba) -> Option<String> {
-    for tag in jieba.tag(text, true) {
-        let n = tag.word.chars().count();
+    let tags = jieba.tag(text, true);
+    for tag in &tags {
+        // jieba glues the end of an agency to the name after it
+        // (`县交通运输局滕小军` → `局滕小军`/nr): the name is the rest.
+        let word = match tag.word.strip_prefix(|c| NOT_NAME_ENDS.contains(c)) {
+            Some(rest)
+                if tag.tag.starts_with("nr") && rest.starts_with(|c| SURNAMES.contains(c)) =>
+            {
+                rest
+            }
+            _ => tag.word,
+        };
+        let n = word.chars().count();
         // Four-char "names" are mostly jieba's guesses (`纪检监察`).
         if tag.tag.starts_with("nr")
             && (2..=3).contains(&n)
-            && !is_masked(tag.word)
-            && !tag.word.ends_with(|c| NOT_NAME_ENDS.contains(c))
-            && tag.word.starts_with(|c| SURNAMES.contains(c))
+            && !is_masked(word)
+            && !word.ends_with(|c| NOT_NAME_ENDS.contains(c))
+            && word.starts_with(|c| SURNAMES.contains(c))
         {
-            return Some(tag.word.to_string());
+            return Some(word.to_string());
         }
+    }
+    if let Some(name) = split_name(&tags) {
+        return Some(name);
     }
     for role in PERSON_ROLES {
         for (at, _) in text.match_indices(role) {
             if let Some(name) = name_after_role(&text[at + role.len()..]) {
                 return Some(name);
             }
+        }
+    }
+    None
+}
+
+/// What comes right after a name jieba split into a family name and a
+/// word (`骆/nr 清扬/v 为/p`, `张/q 立新/d 同志/n`): a form of address, a
+/// verb of appointment, a list comma. Not a bare `，`: `高/a 标准/n ，` is
+/// no name.
+const SPLIT_NAME_FOLLOWERS: &[&str] =
+    &["同志", "为", "任", "担任", "接任", "于", "等", "、", "多次"];
+
+/// A name jieba did not tag as one: a family-name char standing alone as
+/// a name or a measure word, then one or two Han chars as one word, then a
+/// [`SPLIT_NAME_FOLLOWERS`] word; and before it the start, a break, or the
+/// end of a post or an agency (`科长`, `局`). The two chars must not form a
+/// dictionary word with the family name (jieba would have joined them).
+fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
+    for (i, w) in tags.windows(3).enumerate() {
+        let (family, given, after) = (&w[0], &w[1], &w[2]);
+        let given_len = given.word.chars().count();
+        let before_ok = i == 0 || {
+            let prev = tags[i - 1].word;
+            prev.chars()
+                .last()
+                .is_none_or(|c| !super::normalize::is_han(c))
+                || prev.ends_with(|c| NOT_NAME_ENDS.contains(c))
+                || POSTS.split('|').any(|post| prev.ends_with(post))
+        };
+        if family.word.chars().count() == 1
+            && family.word.starts_with(|c| SURNAMES.contains(c))
+            && (family.tag.starts_with("nr") || family.tag == "q")
+            && (1..=2).contains(&given_len)
+            && given.word.chars().all(super::normalize::is_han)
+            && !is_masked(given.word)
+            && !given.word.ends_with(|c| NOT_NAME_ENDS.contains(c))
+            && SPLIT_NAME_FOLLOWERS.contains(&after.word)
+            && before_ok
+        {
+            return Some(format!("{}{}", family.word, given.word));
         }
     }
     None
@@ -396,6 +452,43 @@ mod tests {
         assert_eq!(&text[s..e], "本数据暂不对外，请注意\n");
         let (s, e) = scope_bounds(text, at, at + "暂不对外".len(), Scope::Line);
         assert_eq!(&text[s..e], "第一句。本数据暂不对外，请注意\n");
+    }
+
+    #[test]
+    fn an_official_is_a_post_and_a_name_then_a_break_or_a_verb_about_them() {
+        for text in [
+            "副局长钱某某涉嫌",
+            "拟提任就业科科长骆清扬为副局长",
+            "办公室主任王某于3月12日",
+            "所长李明多次收受",
+            "镇长周建华，",
+        ] {
+            assert!(find_official(text).is_some(), "{text}");
+        }
+        for text in ["局长办公会议", "主任委员会", "科长们", "镇长热线"] {
+            assert_eq!(find_official(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn names_jieba_splits_or_glues_to_an_agency_are_found() {
+        let jieba = crate::engine::boundary::shared_jieba();
+        for (text, name) in [
+            ("县交通运输局滕小军年度考核确定为不称职", "滕小军"),
+            ("就业科科长骆清扬为副局长人选", "骆清扬"),
+            ("张立新同志考核为基本称职", "张立新"),
+            ("举报人孙志强于5月3日实名举报", "孙志强"),
+        ] {
+            assert_eq!(find_name(text, &jieba).as_deref(), Some(name), "{text}");
+        }
+        for text in [
+            "坚持高标准为引领，全体同志参加",
+            "各位同志：现将有关事项通知如下",
+            "局长办公会议研究",
+            "王某某等3人",
+        ] {
+            assert_eq!(find_name(text, &jieba), None, "{text}");
+        }
     }
 
     #[test]
