@@ -33,17 +33,30 @@ fn main() {
 /// build is never read by another (normalization or validation may differ).
 fn engine_build_id() {
     println!("cargo:rerun-if-changed=src/engine");
-    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir("src/engine")
-        .expect("the engine folder")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    // Every file under the engine folder, its subfolders included
+    // (`normalize/tests.rs`), in a stable order.
+    let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    let mut folders = vec![std::path::PathBuf::from("src/engine")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder)
+            .expect("the engine folder")
+            .flatten()
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                paths.push(path);
+            }
+        }
+    }
     paths.sort();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for path in paths {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path
-            .file_name()
-            .unwrap_or_default()
+            .strip_prefix("src/engine")
+            .unwrap_or(&path)
             .to_string_lossy()
             .into_owned();
         let bytes = std::fs::read(&path).expect("an engine source file");

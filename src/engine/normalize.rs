@@ -599,5 +599,4 @@ impl<'a> Normalizer<'a> {
 }
 
 #[cfg(test)]
-#[path = "normalize_tests.rs"]
 mod tests;
