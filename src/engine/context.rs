@@ -366,12 +366,13 @@ const SPLIT_NAME_FOLLOWERS: &[&str] =
 
 /// A name jieba did not tag as one: a family-name char standing alone as
 /// a name or a measure word, then one or two Han chars as one word, then a
-/// [`SPLIT_NAME_FOLLOWERS`] word; and before it the start, a break, or the
-/// end of a post or an agency (`科长`, `局`). The two chars must not form a
-/// dictionary word with the family name (jieba would have joined them).
+/// [`SPLIT_NAME_FOLLOWERS`] word (or, when jieba tagged the family char as
+/// a name, a break: `李/nr 红梅/nr ，`); and before it the start, a break,
+/// or the end of a post or an agency (`科长`, `局`).
 fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
-    for (i, w) in tags.windows(3).enumerate() {
-        let (family, given, after) = (&w[0], &w[1], &w[2]);
+    for i in 0..tags.len().saturating_sub(1) {
+        let (family, given) = (&tags[i], &tags[i + 1]);
+        let after = tags.get(i + 2).map_or("", |t| t.word);
         let given_len = given.word.chars().count();
         let before_ok = i == 0 || {
             let prev = tags[i - 1].word;
@@ -381,14 +382,19 @@ fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
                 || prev.ends_with(|c| NOT_NAME_ENDS.contains(c))
                 || POSTS.split('|').any(|post| prev.ends_with(post))
         };
+        let tagged_name = family.tag.starts_with("nr");
+        let breaks = after
+            .chars()
+            .next()
+            .is_none_or(|c| !super::normalize::is_han(c));
         if family.word.chars().count() == 1
             && family.word.starts_with(|c| SURNAMES.contains(c))
-            && (family.tag.starts_with("nr") || family.tag == "q")
+            && (tagged_name || family.tag == "q")
             && (1..=2).contains(&given_len)
             && given.word.chars().all(super::normalize::is_han)
             && !is_masked(given.word)
             && !given.word.ends_with(|c| NOT_NAME_ENDS.contains(c))
-            && SPLIT_NAME_FOLLOWERS.contains(&after.word)
+            && (SPLIT_NAME_FOLLOWERS.contains(&after) || (tagged_name && breaks))
             && before_ok
         {
             return Some(format!("{}{}", family.word, given.word));
@@ -478,6 +484,8 @@ mod tests {
             ("就业科科长骆清扬为副局长人选", "骆清扬"),
             ("张立新同志考核为基本称职", "张立新"),
             ("举报人孙志强于5月3日实名举报", "孙志强"),
+            ("李红梅\n低保户，家住", "李红梅"),
+            ("李红梅，女，1975年生", "李红梅"),
         ] {
             assert_eq!(find_name(text, &jieba).as_deref(), Some(name), "{text}");
         }
