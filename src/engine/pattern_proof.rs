@@ -4,7 +4,9 @@
 //! pattern can match contains one of the given literals (it may say false for
 //! a pattern where that holds in a way it cannot see: the loader then asks the
 //! author to list a literal it can see). [`match_radius`] is the longest
-//! match in bytes, when the pattern has one and no look-around.
+//! match in bytes, when the pattern has one and looks at nothing after a
+//! position (only `^`/`\A`, which a search from inside the text still reads
+//! right: the text before the window is there).
 //! [`search_plan`] picks the literals candidates search for a pattern: the
 //! author's prefilter, or a required piece of the pattern whose strings are
 //! longer (rarer), with how far a match can reach before and after it.
@@ -13,7 +15,7 @@
 //! branch without one (`精神病患者|肇事肇祸` with prefilter `精神`) is silently
 //! never searched where only that branch occurs; the loader refuses it instead.
 
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Hir, HirKind, Look, LookSet};
 
 /// Windows wider than this are no cheaper than the whole text.
 const MAX_RADIUS: usize = 4096;
@@ -28,14 +30,20 @@ pub fn every_match_contains(pattern: &str, literals: &[String]) -> bool {
 }
 
 /// The longest match of `pattern` in bytes, if it has one no longer than
-/// [`MAX_RADIUS`] and no look-around (a window cut cannot change its matches).
+/// [`MAX_RADIUS`] and no look-around but the start anchors (a window cut
+/// cannot change its matches: a window's search starts inside the whole
+/// text, which `^` still sees, and `$` or `\b` could see the cut end).
 pub fn match_radius(pattern: &str) -> Option<usize> {
     radius_of(&regex_syntax::Parser::new().parse(pattern).ok()?)
 }
 
 fn radius_of(hir: &Hir) -> Option<usize> {
     let props = hir.properties();
-    if !props.look_set().is_empty() {
+    let looking_back = LookSet::empty()
+        .insert(Look::Start)
+        .insert(Look::StartLF)
+        .insert(Look::StartCRLF);
+    if !props.look_set().subtract(looking_back).is_empty() {
         return None;
     }
     props.maximum_len().filter(|&n| n <= MAX_RADIUS)
@@ -428,6 +436,9 @@ mod tests {
         // `\d` is every Unicode digit: up to four bytes each.
         assert_eq!(match_radius(r"\d{3}"), Some(12));
         assert_eq!(match_radius(r"密码\S+"), None);
-        assert_eq!(match_radius(r"(?m)^机密"), None);
+        assert_eq!(match_radius(r"(?m)^机密"), Some(6));
+        assert_eq!(match_radius(r"(?:^|\s)机密"), Some(3 + 6));
+        assert_eq!(match_radius(r"机密$"), None);
+        assert_eq!(match_radius(r"(?m)机密$"), None);
     }
 }
