@@ -157,7 +157,7 @@ fn pct(x: Option<f64>) -> String {
 }
 
 pub fn run(args: EvalArgs) -> Result<ExitCode> {
-    std::thread::spawn(baomi::engine::boundary::shared_jieba);
+    std::thread::spawn(baomi::engine::boundary::warm_jieba);
     let engine = build_engine(args.lexicons.as_deref())?;
     let mut cases = Vec::new();
     for labels in &args.labels {

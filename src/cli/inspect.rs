@@ -117,7 +117,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 pub fn run(args: InspectArgs) -> Result<ExitCode> {
-    std::thread::spawn(baomi::engine::boundary::shared_jieba);
+    std::thread::spawn(baomi::engine::boundary::warm_jieba);
     let engine = Arc::new(super::common::build_engine(args.lexicons.as_deref())?);
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         bail!("--timeout must be a positive number of seconds");

@@ -146,6 +146,20 @@ fn context_text<'t>(
 /// Marks that mask a character of a name in published lists (`杨*东`).
 const NAME_MASKS: &[char] = &['*', '＊', '×', '○', '〇', '□', '●'];
 
+/// How dear a context group is to ask: 0 for plain words, 1 with a word
+/// class that is a regex or a scan, 2 with `@name` (jieba's tagger).
+fn group_cost(group: &[String]) -> u8 {
+    group
+        .iter()
+        .map(|w| match w.as_str() {
+            "@name" => 2,
+            w if w.starts_with('@') => 1,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// The word, or what its class found, when `text` (a slice of
 /// `doc.normalized`) holds it.
 fn find_word(
@@ -298,11 +312,29 @@ pub fn decide(
         };
         let find = |w: &String| find_word(w, around, doc, jieba);
         if !context.all.is_empty() {
-            let found: Option<Vec<String>> = context
-                .all
-                .iter()
-                .map(|group| group.iter().find_map(find))
-                .collect();
+            // Every group must hold, so the order they are asked in does not
+            // change the answer: plain words first, `@name` (a jieba tagging
+            // of the whole scope) last, and a hit without the plain words
+            // never pays for the tagger. Words are reported in the author's
+            // order.
+            let mut order: Vec<usize> = (0..context.all.len()).collect();
+            order.sort_by_key(|&g| group_cost(&context.all[g]));
+            let mut words: Vec<Option<String>> = vec![None; context.all.len()];
+            let mut missing = false;
+            for g in order {
+                match context.all[g].iter().find_map(find) {
+                    Some(word) => words[g] = Some(word),
+                    None => {
+                        missing = true;
+                        break;
+                    }
+                }
+            }
+            let found: Option<Vec<String>> = if missing {
+                None
+            } else {
+                words.into_iter().collect()
+            };
             match found {
                 Some(words) => {
                     stages.push(format!(

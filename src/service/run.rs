@@ -61,8 +61,8 @@ impl Service {
                 hex::encode(key)
             })
             .await?;
-        // Load the segmenter now, not on the first request.
-        tokio::task::spawn_blocking(crate::engine::boundary::shared_jieba)
+        // Load the segmenter and its tagger now, not on the first request.
+        tokio::task::spawn_blocking(crate::engine::boundary::warm_jieba)
             .await
             .map_err(|_| StartError::Lexicons(LexiconLoadError::TaskFailed))?;
         let anchor_key = Arc::new(AnchorKey::load_or_create(&config.audit_key_file)?);
