@@ -37,9 +37,7 @@ fn notice_places(
 ) -> Vec<(String, String, String)> {
     [
         ("cm-0001", format!("{n} › 正文"), "block"),
-        // The header is the full stamp 内部资料 注意保存: in-1103 (label and
-        // warning together) explains it over in-0001 (the label alone).
-        ("in-1103", format!("{n} › 页眉"), "review"),
+        ("in-0001", format!("{n} › 页眉"), "review"),
         ("pd-0001", format!("{n} › 页脚"), "block"),
         ("pd-0001", format!("{n}{note}"), "block"),
         ("pd-0001", format!("{n}{comment}"), "block"),
@@ -342,7 +340,7 @@ pub fn ofd_pages_annotations_metadata_and_attachments_are_read() {
             ("pd-0001", "公文.ofd › 第2页", "block"),
             ("pd-0001", "公文.ofd › 第2页 › 注释（张三）", "block"),
             ("cm-0001", "公文.ofd › 文档属性：标题", "block"),
-            ("in-1103", "公文.ofd › 附件 说明.docx › 正文", "review"),
+            ("in-0001", "公文.ofd › 附件 说明.docx › 正文", "review"),
         ],
     );
     let parts = extract_parts("公文.ofd", &file, &Limits::default());
