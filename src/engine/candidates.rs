@@ -191,7 +191,7 @@ impl CandidateFinder {
         );
         let (slot_start, targets, patterns, detectors): Parts = postcard::from_bytes(head).ok()?;
         // Checksummed bytes of this build, but a slot must still lie
-        // inside the targets: `find` indexes without a check.
+        // inside the targets: `find` indexes them and would panic.
         let sound = slot_start.first() == Some(&0)
             && slot_start.windows(2).all(|w| w[0] <= w[1])
             && slot_start.last().map(|&l| l as usize) == Some(targets.len())
@@ -601,7 +601,8 @@ mod windowed {
     /// A pattern without a plan runs over the whole text whenever one of
     /// its prefilter literals occurs; on a one-char literal (`题`) that is
     /// every page, 18 ms per 8 MB. Such a pattern must be bounded (no `$`,
-    /// `^` or unbounded repeat) so it gets windows, or name a longer literal.
+    /// word boundary or unbounded repeat) so it gets windows, or name a
+    /// longer literal.
     #[test]
     fn no_bundled_pattern_runs_over_the_whole_text_on_a_one_char_literal() {
         let lexicon = Lexicon::embedded().unwrap();

@@ -372,9 +372,26 @@ const SPLIT_NAME_FOLLOWERS: &[&str] =
 fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
     for i in 0..tags.len().saturating_sub(1) {
         let (family, given) = (&tags[i], &tags[i + 1]);
+        let tagged_name = family.tag.starts_with("nr");
+        // The family char and the given word first: they rule out almost
+        // every pair, before the neighbours are looked at.
+        let shaped = family.word.chars().count() == 1
+            && family.word.starts_with(|c| SURNAMES.contains(c))
+            && (tagged_name || family.tag == "q")
+            && (1..=2).contains(&given.word.chars().count())
+            && given.word.chars().all(super::normalize::is_han)
+            && !is_masked(given.word)
+            && !given.word.ends_with(|c| NOT_NAME_ENDS.contains(c));
+        if !shaped {
+            continue;
+        }
         let after = tags.get(i + 2).map_or("", |t| t.word);
-        let given_len = given.word.chars().count();
-        let before_ok = i == 0 || {
+        let breaks = after
+            .chars()
+            .next()
+            .is_none_or(|c| !super::normalize::is_han(c));
+        let followed = SPLIT_NAME_FOLLOWERS.contains(&after) || (tagged_name && breaks);
+        let preceded = i == 0 || {
             let prev = tags[i - 1].word;
             prev.chars()
                 .last()
@@ -382,21 +399,7 @@ fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
                 || prev.ends_with(|c| NOT_NAME_ENDS.contains(c))
                 || POSTS.split('|').any(|post| prev.ends_with(post))
         };
-        let tagged_name = family.tag.starts_with("nr");
-        let breaks = after
-            .chars()
-            .next()
-            .is_none_or(|c| !super::normalize::is_han(c));
-        if family.word.chars().count() == 1
-            && family.word.starts_with(|c| SURNAMES.contains(c))
-            && (tagged_name || family.tag == "q")
-            && (1..=2).contains(&given_len)
-            && given.word.chars().all(super::normalize::is_han)
-            && !is_masked(given.word)
-            && !given.word.ends_with(|c| NOT_NAME_ENDS.contains(c))
-            && (SPLIT_NAME_FOLLOWERS.contains(&after) || (tagged_name && breaks))
-            && before_ok
-        {
+        if followed && preceded {
             return Some(format!("{}{}", family.word, given.word));
         }
     }

@@ -319,22 +319,17 @@ pub fn decide(
             // order.
             let mut order: Vec<usize> = (0..context.all.len()).collect();
             order.sort_by_key(|&g| group_cost(&context.all[g]));
-            let mut words: Vec<Option<String>> = vec![None; context.all.len()];
-            let mut missing = false;
-            for g in order {
-                match context.all[g].iter().find_map(find) {
-                    Some(word) => words[g] = Some(word),
-                    None => {
-                        missing = true;
-                        break;
+            let mut words = vec![String::new(); context.all.len()];
+            let held = order
+                .into_iter()
+                .all(|g| match context.all[g].iter().find_map(find) {
+                    Some(word) => {
+                        words[g] = word;
+                        true
                     }
-                }
-            }
-            let found: Option<Vec<String>> = if missing {
-                None
-            } else {
-                words.into_iter().collect()
-            };
+                    None => false,
+                });
+            let found = held.then_some(words);
             match found {
                 Some(words) => {
                     stages.push(format!(

@@ -67,7 +67,7 @@ pub struct SearchPlan {
 /// The plan for a pattern the loader accepted with `prefilter`, if its
 /// matches have a bounded length (else it runs over the whole text once
 /// the prefilter fires). A required run of top-level parts that matches
-/// only a few strings, each longer than the shortest prefilter literal,
+/// only a few strings, none shorter than the shortest prefilter literal,
 /// wins: `(本|此|该)(件|文件)[^。]{0,12}(不得|严禁)(公开|上网)` searches
 /// for 不得公开/严禁上网… (rare) instead of 本/此/该 (in every sentence),
 /// with lead and trail from the parts around; the other required parts go
