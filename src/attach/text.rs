@@ -28,9 +28,14 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, AttachError> {
     if let Some(rest) = bytes.strip_prefix(b"\xfe\xff") {
         return utf16(rest, u16::from_be_bytes);
     }
-    String::from_utf8(bytes.to_vec()).map_err(|e| AttachError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })
+    // simdutf8's fast check first; only a file that fails it is checked
+    // again to say where (the `compat` check is slower but has the offset).
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(_) => Err(AttachError::NotUtf8 {
+            offset: simdutf8::compat::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), |_| 0),
+        }),
+    }
 }
 
 pub(super) fn read_text(
