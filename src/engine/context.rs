@@ -366,18 +366,24 @@ const SPLIT_NAME_FOLLOWERS: &[&str] =
 
 /// A name jieba did not tag as one: a family-name char standing alone as
 /// a name or a measure word, then one or two Han chars as one word, then a
-/// [`SPLIT_NAME_FOLLOWERS`] word (or, when jieba tagged the family char as
-/// a name, a break: `李/nr 红梅/nr ，`); and before it the start, a break,
-/// or the end of a post or an agency (`科长`, `局`).
+/// [`SPLIT_NAME_FOLLOWERS`] or [`NAME_FOLLOWERS`] word (or, when jieba tagged
+/// the family char as a name, a break: `李/nr 红梅/nr ，`; or anything when
+/// it tagged both halves so: `王/nr 秀英/nr 的`, `罗/j 秀英/nr`); and before it the start, a
+/// break, the end of a post or an agency (`科长`, `局`), or a role word
+/// (`举报人`, `村民`).
 fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
     for i in 0..tags.len().saturating_sub(1) {
         let (family, given) = (&tags[i], &tags[i + 1]);
         let tagged_name = family.tag.starts_with("nr");
+        // `罗/j 秀英/nr`: jieba reads some family chars as abbreviations, but
+        // then it tags the given name as a name.
+        let given_named = given.tag.starts_with("nr");
+        let abbreviated = family.tag == "j" && given_named;
         // The family char and the given word first: they rule out almost
         // every pair, before the neighbours are looked at.
         let shaped = family.word.chars().count() == 1
             && family.word.starts_with(|c| SURNAMES.contains(c))
-            && (tagged_name || family.tag == "q")
+            && (tagged_name || family.tag == "q" || abbreviated)
             && (1..=2).contains(&given.word.chars().count())
             && given.word.chars().all(super::normalize::is_han)
             && !is_masked(given.word)
@@ -390,7 +396,13 @@ fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
             .chars()
             .next()
             .is_none_or(|c| !super::normalize::is_han(c));
-        let followed = SPLIT_NAME_FOLLOWERS.contains(&after) || (tagged_name && breaks);
+        // Both halves tagged as name parts (`王/nr 秀英/nr 的`): jieba itself
+        // reads a name, so any word may follow it.
+        let both_named = (tagged_name || abbreviated) && given_named;
+        let followed = SPLIT_NAME_FOLLOWERS.contains(&after)
+            || NAME_FOLLOWERS.contains(&after)
+            || (tagged_name && breaks)
+            || both_named;
         let preceded = i == 0 || {
             let prev = tags[i - 1].word;
             prev.chars()
@@ -398,6 +410,7 @@ fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
                 .is_none_or(|c| !super::normalize::is_han(c))
                 || prev.ends_with(|c| NOT_NAME_ENDS.contains(c))
                 || POSTS.split('|').any(|post| prev.ends_with(post))
+                || PERSON_ROLES.iter().any(|role| prev.ends_with(role))
         };
         if followed && preceded {
             return Some(format!("{}{}", family.word, given.word));
@@ -449,6 +462,38 @@ fn name_after_role(rest: &str) -> Option<String> {
     None
 }
 
+/// Whether `near` (a slice of `text`) holds an opening quote that names
+/// something (`标注“内部资料”`), not one that opens reported speech after a
+/// colon (`批示：“此事暂不对外通报……”`): a leader's 批示 or a speaker's words
+/// quoted in a report are instructions, and what they restrict is restricted.
+pub fn naming_quote(text: &str, near: &str) -> bool {
+    let Some(base) = (near.as_ptr() as usize)
+        .checked_sub(text.as_ptr() as usize)
+        .filter(|&b| b + near.len() <= text.len())
+    else {
+        return near.contains('“');
+    };
+    near.match_indices('“').any(|(at, _)| {
+        let before = text[..base + at].trim_end_matches([' ', '\u{3000}']);
+        !before.ends_with([':', '：'])
+    })
+}
+
+/// The normalized text within `chars` chars on either side of a hit.
+pub fn window(text: &str, start: usize, end: usize, chars: usize) -> &str {
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .take(chars)
+        .last()
+        .map_or(start, |(i, _)| i);
+    let to = text[end..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| end + i);
+    &text[from..to]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,6 +534,9 @@ mod tests {
             ("举报人孙志强于5月3日实名举报", "孙志强"),
             ("李红梅\n低保户，家住", "李红梅"),
             ("李红梅，女，1975年生", "李红梅"),
+            ("县信访局将举报人王秀英的电话告知被举报单位", "王秀英"),
+            ("经查，张德福于2024年3月多次", "张德福"),
+            ("罗秀英，68岁，乳腺癌术后正在化疗", "罗秀英"),
         ] {
             assert_eq!(find_name(text, &jieba).as_deref(), Some(name), "{text}");
         }
@@ -548,5 +596,27 @@ mod tests {
         }
         assert_eq!(WordClass::parse("@nope"), Err("@nope".to_string()));
         assert_eq!(WordClass::parse("标底"), Ok(None));
+    }
+
+    #[test]
+    fn a_quote_after_a_colon_is_speech_not_a_name() {
+        let speech = "领导批示：“此事暂不对外通报。”";
+        let at = speech.find("此事").unwrap();
+        assert!(!naming_quote(speech, window(speech, at, at + 6, 3)));
+        let named = "标注“暂不对外”字样";
+        let at = named.find("暂不").unwrap();
+        assert!(naming_quote(named, window(named, at, at + 6, 3)));
+        assert!(
+            naming_quote("x", "“暂不对外”"),
+            "not a slice of the text: any quote names"
+        );
+    }
+
+    #[test]
+    fn window_counts_chars_not_bytes() {
+        let text = "一二三四五机密六七八九十";
+        let start = text.find("机密").unwrap();
+        assert_eq!(window(text, start, start + 6, 2), "四五机密六七");
+        assert_eq!(window(text, start, start + 6, 50), text);
     }
 }

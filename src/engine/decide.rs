@@ -31,7 +31,7 @@
 use super::boundary::{BoundaryChecker, Segmenter};
 use super::bulk::{raise_to_bulk, BulkScope, Counted};
 use super::candidates::Candidate;
-use super::context::{scope_bounds, Scope, WordClass};
+use super::context::{naming_quote, scope_bounds, window, Scope, WordClass};
 use super::document::Cancel;
 use super::lexicon::{Boundary, Context, Detector, Entry, Matcher, Placement, ValueCheck};
 use super::placement::{Companions, LinePosition, Placer};
@@ -345,10 +345,13 @@ pub fn decide(
             let excluded = match context.exclude_window {
                 Some(chars) => {
                     let near = window(doc.normalized, cand.start, cand.end, chars);
-                    context
-                        .exclude
-                        .iter()
-                        .any(|w| find_word(w, near, doc, jieba).is_some())
+                    context.exclude.iter().any(|w| {
+                        if w == "“" {
+                            naming_quote(doc.normalized, near)
+                        } else {
+                            find_word(w, near, doc, jieba).is_some()
+                        }
+                    })
                 }
                 None => context.exclude.iter().any(|w| find(w).is_some()),
             };
@@ -557,7 +560,10 @@ fn applied_marking(
         }
     }
     let own_line = placed.standalone || placed.bracketed;
-    if placed.in_level_field && !placed.in_prose && !placed.several_levels {
+    if (placed.in_level_field || placed.under_level_label)
+        && !placed.in_prose
+        && !placed.several_levels
+    {
         Some((
             top,
             "位置：填在表格或版头的密级栏中，是标注在文件上的".to_string(),
@@ -593,21 +599,6 @@ fn applied_marking(
     } else {
         None
     }
-}
-
-/// The normalized text within `chars` chars on either side of a hit.
-pub fn window(text: &str, start: usize, end: usize, chars: usize) -> &str {
-    let from = text[..start]
-        .char_indices()
-        .rev()
-        .take(chars)
-        .last()
-        .map_or(start, |(i, _)| i);
-    let to = text[end..]
-        .char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| end + i);
-    &text[from..to]
 }
 
 /// Drops a hit that lies inside another hit of the same category that is at
@@ -657,17 +648,4 @@ pub fn resolve_overlaps(entries: &[Entry], mut hits: Vec<Hit>) -> Vec<Hit> {
         kept.push(hit);
     }
     kept
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn window_counts_chars_not_bytes() {
-        let text = "一二三四五机密六七八九十";
-        let start = text.find("机密").unwrap();
-        assert_eq!(window(text, start, start + 6, 2), "四五机密六七");
-        assert_eq!(window(text, start, start + 6, 50), text);
-    }
 }

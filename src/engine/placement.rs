@@ -83,6 +83,10 @@ pub struct LinePosition {
     /// A 密级 field label stands right before it, with nothing of its own
     /// between (`密级：秘密`, a form's cells `密级 | 秘密`).
     pub in_level_field: bool,
+    /// Alone on its line, right under a line that is the 密级 label alone:
+    /// a form laid out label line, value line (`密级` / `秘密`), as forms
+    /// pasted from a table or extracted from a PDF are.
+    pub under_level_label: bool,
     /// Its line names more than one level (`密级：□绝密 □机密 □秘密`): a
     /// blank form or a list of levels, not a level applied.
     pub several_levels: bool,
@@ -198,9 +202,12 @@ impl LineFacts {
                 .map(|(i, _)| i)
                 .collect()
         };
+        // `密级` inside `绝密级`/`机密级`/`秘密级` is the end of a level, not
+        // the field label (a story's `材料（绝密级）一份……绝密级文件`).
         let mut fields: Vec<(usize, usize)> = FIELD_LABELS
             .iter()
             .flat_map(|w| text.match_indices(w).map(|(i, m)| (i, i + m.len())))
+            .filter(|&(i, _)| !text[..i].ends_with(['绝', '机', '秘']))
             .collect();
         fields.sort_unstable();
         let (covers, own) = companions.tokenize(text);
@@ -385,6 +392,13 @@ impl<'a> Placer<'a> {
             .fields
             .iter()
             .any(|&(s, e)| e <= ns && &text[s..e] == "密级" && count_in(&facts.own, e..ns) == 0);
+        let under_level_label = standalone
+            && (0..n)
+                .rev()
+                .take(3)
+                .map(|k| normalize_term(&extracted[self.line(k)]))
+                .find(|l| !l.is_empty())
+                .is_some_and(|l| l.trim_end_matches([':', '：']) == "密级");
         let line_text = &extracted[line.clone()];
         let in_prose =
             line_text.contains(SENTENCE_MARKS) || line_text.trim().chars().count() > TITLE_CHARS;
@@ -430,6 +444,7 @@ impl<'a> Placer<'a> {
             digits_beside,
             field_label_beside,
             in_level_field,
+            under_level_label,
             several_levels,
             standalone,
             bracketed,
@@ -490,6 +505,24 @@ mod tests {
         ] {
             assert_eq!(at(text, term).applied(), applied, "{term} in {text:?}");
         }
+    }
+
+    #[test]
+    fn a_level_under_its_label_line_is_that_fields_value() {
+        let form = "项目名称\n某某项目\n申报单位\n某某局\n联系人\n某某\n密级\n秘密\n申报日期";
+        assert!(at(form, "秘密").under_level_label);
+        assert!(at("密级：\n\n机密\n正文", "机密").under_level_label);
+        // Not under the label: another line between, or the level in a sentence.
+        assert!(!at("密级\n申报单位\n秘密", "秘密").under_level_label);
+        assert!(!at("密级\n本单位无秘密事项", "秘密").under_level_label);
+        assert!(!at("定密依据\n秘密", "秘密").under_level_label);
+    }
+
+    #[test]
+    fn a_level_word_is_not_a_field_label() {
+        let story = "内装总结材料（绝密级）一份，绝密级文件就这样丢失了";
+        assert!(!at(story, "绝密级").field_label_beside);
+        assert!(at("密级：机密  保密期限：5年", "机密").field_label_beside);
     }
 
     /// 16,000 labels on one line once took 19 s: the line was normalized
