@@ -366,11 +366,11 @@ const SPLIT_NAME_FOLLOWERS: &[&str] =
 
 /// A name jieba did not tag as one: a family-name char standing alone as
 /// a name or a measure word, then one or two Han chars as one word, then a
-/// [`SPLIT_NAME_FOLLOWERS`] or [`NAME_FOLLOWERS`] word (or, when jieba tagged
-/// the family char as a name, a break: `李/nr 红梅/nr ，`; or anything when
-/// it tagged both halves so: `王/nr 秀英/nr 的`, `罗/j 秀英/nr`); and before it the start, a
-/// break, the end of a post or an agency (`科长`, `局`), or a role word
-/// (`举报人`, `村民`).
+/// [`SPLIT_NAME_FOLLOWERS`] or [`NAME_FOLLOWERS`] word (or, when jieba
+/// tagged the family char as a name, a break: `李/nr 红梅/nr ，`; or
+/// anything when it tagged both halves so: `王/nr 秀英/nr 的`,
+/// `罗/j 秀英/nr`); and before it the start, a break, the end of a post or
+/// an agency (`科长`, `局`), or a role word (`举报人`, `村民`).
 fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
     for i in 0..tags.len().saturating_sub(1) {
         let (family, given) = (&tags[i], &tags[i + 1]);

@@ -15,10 +15,13 @@
 //!    `scope`; words may be classes such as `@amount`, see
 //!    [`super::context`]): with `all`, every group must have a
 //!    word present or the hit is dropped (the groups gate, they do not
-//!    raise); an `exclude` word drops the hit, and so does an
+//!    raise); an `exclude` word drops the hit (an opening quote `“` within
+//!    `exclude_window` only when it names something, not when it opens
+//!    speech after a colon: `批示：“此事暂不对外……”`), and so does an
 //!    `exclude_document` word anywhere in the document, or an
-//!    `exclude_sentence` word in its sentence; with `required`, a hit without a `raise` word is dropped (the word gates, it
-//!    does not raise); otherwise a `raise` word raises one step and a `lower`
+//!    `exclude_sentence` word in its sentence; with `required`, a hit
+//!    without a `raise` word is dropped (the word gates, it does not
+//!    raise); otherwise a `raise` word raises one step and a `lower`
 //!    word lowers one step (below info drops); with both, the raise wins
 //!    (fail closed);
 //! 6. bulk: from `count` distinct hits of an entry on, each has at least the
