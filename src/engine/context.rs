@@ -398,7 +398,7 @@ fn split_name(tags: &[jieba_rs::Tag<'_>]) -> Option<String> {
             .is_none_or(|c| !super::normalize::is_han(c));
         // Both halves tagged as name parts (`王/nr 秀英/nr 的`): jieba itself
         // reads a name, so any word may follow it.
-        let both_named = (tagged_name || abbreviated) && given_named;
+        let both_named = (tagged_name && given_named) || abbreviated;
         let followed = SPLIT_NAME_FOLLOWERS.contains(&after)
             || NAME_FOLLOWERS.contains(&after)
             || (tagged_name && breaks)
